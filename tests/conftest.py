@@ -1,0 +1,69 @@
+"""Shared fixtures: the checkout, in-tree tool environment, real package builds."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+TOP = Path(__file__).resolve().parent.parent
+DEMO = TOP / "examples" / "demo"
+
+
+def intree_env(extra: dict | None = None) -> dict:
+    """The environment in which dh finds the checkout's dh_mlmodel and add-on."""
+    env = dict(os.environ)
+    env["PATH"] = f"{TOP / 'bin'}:{env.get('PATH', '')}"
+    env["PERL5LIB"] = f"{TOP / 'perl'}" + (f":{env['PERL5LIB']}" if env.get("PERL5LIB") else "")
+    for var in ("DH_VERBOSE", "DH_QUIET", "DH_NO_ACT", "DH_OPTIONS", "DH_INTERNAL_OPTIONS", "DEB_BUILD_OPTIONS",
+                "PYTHONPATH"):
+        env.pop(var, None)
+    env.setdefault("SOURCE_DATE_EPOCH", "1764158400")
+    env.update(extra or {})
+    return env
+
+
+def copy_source(src: Path, dest_parent: Path, dirname: str) -> Path:
+    dest = dest_parent / dirname
+    shutil.copytree(src, dest, symlinks=True)
+    return dest
+
+
+def dpkg_buildpackage(srcdir: Path, *args: str, env: dict | None = None, check: bool = True):
+    """Build with the real dpkg-buildpackage; -d because the in-tree add-on stands in for dh-sequence-mlmodel."""
+    proc = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-d", *args], cwd=srcdir,
+                          env=env or intree_env(), capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"dpkg-buildpackage failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def deb_files(deb: Path) -> dict[str, tuple[str, int]]:
+    """path -> (mode string, size) of the regular files in a .deb."""
+    out = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
+    files = {}
+    for line in out.splitlines():
+        parts = line.split(None, 5)
+        if parts[0].startswith("-"):
+            files[parts[5].removeprefix("./")] = (parts[0], int(parts[2]))
+    return files
+
+
+def deb_extract(deb: Path, dest: Path) -> Path:
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(dest)], check=True)
+    return dest
+
+
+def have(*commands: str) -> bool:
+    return all(shutil.which(c) for c in commands)
+
+
+needs_debhelper = pytest.mark.skipif(not have("dpkg-buildpackage", "dh", "fakeroot"),
+                                     reason="debhelper/dpkg-dev/fakeroot not installed (run tools/setup)")
+
+
+@pytest.fixture
+def demo_source(tmp_path: Path) -> Path:
+    return copy_source(DEMO, tmp_path, "demo-embed-1.0")
