@@ -1,0 +1,131 @@
+"""NumPy .npy headers and the members of .npz archives.
+
+Layout: numpy/lib/_format_impl.py (NEP 1): `\\x93NUMPY`, major, minor, a
+u16 (v1) or u32 (v2, v3) header length, then a Python dict literal with
+`descr`, `fortran_order` and `shape`.  numpy reads the dict with
+ast.literal_eval and refuses headers over 10000 bytes; we do the same and
+never load the array.  An object dtype (`|O`) means the payload is a pickle.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import re
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..model import Finding
+from .binio import FormatError
+
+MAGIC = b"\x93NUMPY"
+MAX_HEADER_SIZE = 10000  # numpy _MAX_HEADER_SIZE
+MAX_NPZ_MEMBERS = 100_000
+_SIMPLE_DESCR = re.compile(r"^[<>|=]?([a-zA-Z])(\d*)$")
+_KIND_SIZE = {"b": 1, "?": 1}  # kinds whose size is not written in the descr
+
+
+def _itemsize(descr: Any) -> int | None:
+    if not isinstance(descr, str):
+        return None  # structured dtype: a list of fields
+    m = _SIMPLE_DESCR.match(descr)
+    if not m:
+        return None
+    kind, digits = m.group(1), m.group(2)
+    if kind == "U":
+        return 4 * int(digits or 0)
+    if digits:
+        return int(digits)
+    return _KIND_SIZE.get(kind)
+
+
+def read_npy_header(f: BinaryIO, name: str) -> tuple[dict[str, Any], int]:
+    """The header dict and the offset where the data starts."""
+    start = f.read(8)
+    if len(start) < 8 or not start.startswith(MAGIC):
+        raise FormatError(name, "not a .npy file (bad magic)")
+    major = start[6]
+    if major == 1:
+        (hlen,) = struct.unpack("<H", f.read(2))
+        data_start = 10 + hlen
+    elif major in (2, 3):
+        raw = f.read(4)
+        if len(raw) < 4:
+            raise FormatError(name, "truncated .npy header length")
+        (hlen,) = struct.unpack("<I", raw)
+        data_start = 12 + hlen
+    else:
+        raise FormatError(name, f"unsupported .npy format version {major}.{start[7]}")
+    if hlen > MAX_HEADER_SIZE:
+        raise FormatError(name, f".npy header of {hlen} bytes exceeds numpy's limit of {MAX_HEADER_SIZE}")
+    raw = f.read(hlen)
+    if len(raw) < hlen:
+        raise FormatError(name, "truncated .npy header")
+    try:
+        text = raw.decode("utf-8" if major == 3 else "latin-1")
+        header = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, UnicodeDecodeError, TypeError):
+        raise FormatError(name, ".npy header is not a Python literal") from None
+    if not isinstance(header, dict) or set(header) != {"descr", "fortran_order", "shape"}:
+        raise FormatError(name, ".npy header must have exactly descr, fortran_order and shape")
+    shape = header["shape"]
+    if not isinstance(shape, tuple) or not all(type(d) is int and d >= 0 for d in shape):
+        raise FormatError(name, f".npy shape {shape!r} is not a tuple of non-negative integers")
+    if not isinstance(header["fortran_order"], bool):
+        raise FormatError(name, ".npy fortran_order is not a bool")
+    return header, data_start
+
+
+def _facts(header: dict[str, Any]) -> dict[str, Any]:
+    return {"dtype": str(header["descr"]), "shape": list(header["shape"]), "parameters": math.prod(header["shape"])}
+
+
+def _object_finding(relpath: str, member: str = "") -> Finding:
+    return Finding("numpy-object-array", "warning",
+                   "object dtype: the array is a pickle, loaded only with allow_pickle=True", relpath, member)
+
+
+def describe_npy(path: Path, relpath: str) -> tuple[dict[str, Any], list[Finding]]:
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        header, data_start = read_npy_header(f, relpath)
+    meta = _facts(header)
+    meta["tensors"] = 1
+    findings = []
+    descr = header["descr"]
+    if isinstance(descr, str) and descr.lstrip("<>|=").startswith("O"):
+        findings.append(_object_finding(relpath))
+        return meta, findings
+    itemsize = _itemsize(descr)
+    if itemsize is not None and data_start + meta["parameters"] * itemsize > size:
+        raise FormatError(relpath, f"array data needs {meta['parameters'] * itemsize} bytes, the file has {size - data_start}")
+    meta["dtypes"] = [str(descr)]
+    return meta, findings
+
+
+def describe_npz(path: Path, relpath: str) -> tuple[dict[str, Any], list[Finding]]:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise FormatError(relpath, f"not a readable zip archive ({exc})") from None
+    arrays: dict[str, Any] = {}
+    findings: list[Finding] = []
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_NPZ_MEMBERS:
+            raise FormatError(relpath, f"{len(infos)} members is more than {MAX_NPZ_MEMBERS}")
+        for info in infos:
+            try:
+                with zf.open(info) as member:  # only the header is decompressed
+                    header, _ = read_npy_header(member, f"{relpath}:{info.filename}")
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error) as exc:
+                raise FormatError(relpath, f"member {info.filename!r}: {exc}") from None
+            arrays[info.filename] = _facts(header)
+            if isinstance(header["descr"], str) and header["descr"].lstrip("<>|=").startswith("O"):
+                findings.append(_object_finding(relpath, info.filename))
+    meta = {"tensors": len(arrays), "parameters": sum(a["parameters"] for a in arrays.values()),
+            "dtypes": sorted({a["dtype"] for a in arrays.values()}), "arrays": arrays}
+    return meta, findings
+

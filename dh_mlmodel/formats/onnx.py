@@ -1,0 +1,150 @@
+"""ONNX: producer, opset, metadata_props and external data, from the protobuf.
+
+Field numbers: onnx/onnx.proto (ModelProto, GraphProto, TensorProto,
+OperatorSetIdProto, StringStringEntryProto).  Initializer bytes (raw_data)
+are skipped by seeking; only the `external_data` entries of each
+initializer are read, because they name files a loader will open, and a
+name that leaves the model directory is a known attack (CVE-2022-25882,
+CVE-2024-27318).
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from ..model import Finding
+from . import protobuf as pb
+from .binio import BoundedReader, FormatError
+
+# ModelProto field -> expected wire type
+MODEL_FIELDS = {1: pb.VARINT, 2: pb.LEN, 3: pb.LEN, 4: pb.LEN, 5: pb.VARINT, 6: pb.LEN, 7: pb.LEN,
+                8: pb.LEN, 14: pb.LEN, 20: pb.LEN, 25: pb.LEN, 26: pb.LEN}
+GRAPH_INITIALIZER, GRAPH_NODE, GRAPH_SPARSE_INITIALIZER = 5, 1, 15
+TENSOR_NAME, TENSOR_EXTERNAL_DATA, TENSOR_DATA_LOCATION = 8, 13, 14
+MAX_SNIFF_FIELDS = 64
+
+
+def looks_like_onnx(path: Path, size: int) -> bool:
+    """A ModelProto walks cleanly to the end of the file with an ir_version and a graph."""
+    try:
+        with open(path, "rb") as f:
+            r = BoundedReader(f, size, path)
+            seen: set[int] = set()
+            for count, (number, wire, _value) in enumerate(pb.fields(r, size, "ModelProto")):
+                if MODEL_FIELDS.get(number) != wire or count > MAX_SNIFF_FIELDS:
+                    return False
+                seen.add(number)
+            return 1 in seen and 7 in seen
+    except (FormatError, OSError):
+        return False
+
+
+def _opsets(r: BoundedReader, span: tuple[int, int]) -> dict[str, int]:
+    domain, version = "", None
+    for number, wire, value in pb.sub_fields(r, span, "opset_import"):
+        if number == 1 and wire == pb.LEN:
+            domain = pb.read_string(r, value, "opset domain")
+        elif number == 2 and wire == pb.VARINT:
+            version = value
+    return {domain or "ai.onnx": version} if version is not None else {}
+
+
+def _string_pair(r: BoundedReader, span: tuple[int, int], what: str) -> tuple[str, str]:
+    key = val = ""
+    for number, wire, value in pb.sub_fields(r, span, what):
+        if wire == pb.LEN and number == 1:
+            key = pb.read_string(r, value, what)
+        elif wire == pb.LEN and number == 2:
+            val = pb.read_string(r, value, what)
+    return key, val
+
+
+def _external_locations(r: BoundedReader, tensor_span: tuple[int, int]) -> list[str]:
+    entries: dict[str, str] = {}
+    for number, wire, value in pb.sub_fields(r, tensor_span, "initializer"):
+        if number == TENSOR_EXTERNAL_DATA and wire == pb.LEN:
+            key, val = _string_pair(r, value, "external_data")
+            entries[key] = val
+    return [entries["location"]] if "location" in entries else []
+
+
+def _graph(r: BoundedReader, span: tuple[int, int]) -> tuple[int, int, list[str], str]:
+    """(initializers, nodes, external data locations, graph name)."""
+    initializers = nodes = 0
+    locations: list[str] = []
+    name = ""
+    for number, wire, value in pb.sub_fields(r, span, "graph"):
+        if wire != pb.LEN:
+            continue
+        if number in (GRAPH_INITIALIZER, GRAPH_SPARSE_INITIALIZER):
+            initializers += 1
+            locations.extend(_external_locations(r, value))
+        elif number == GRAPH_NODE:
+            nodes += 1
+        elif number == 2:
+            name = pb.read_string(r, value, "graph name")
+    return initializers, nodes, locations, name
+
+
+def read_model(path: Path, relpath: str) -> dict[str, Any]:
+    size = path.stat().st_size
+    meta: dict[str, Any] = {}
+    opsets: dict[str, int] = {}
+    props: dict[str, str] = {}
+    with open(path, "rb") as f:
+        r = BoundedReader(f, size, relpath)
+        for number, wire, value in pb.fields(r, size, "ModelProto"):
+            if MODEL_FIELDS.get(number, wire) != wire:
+                raise r.fail(f"ModelProto field {number} has wire type {wire}")
+            if number == 1:
+                meta["ir_version"] = value
+            elif number in (2, 3, 4, 6):
+                key = {2: "producer", 3: "producer_version", 4: "domain", 6: "doc_string"}[number]
+                meta[key] = pb.read_string(r, value, key)
+            elif number == 5:
+                meta["model_version"] = value
+            elif number == 8:
+                opsets.update(_opsets(r, value))
+            elif number == 14:
+                k, v = _string_pair(r, value, "metadata_props")
+                props[k] = v
+            elif number == 7:
+                initializers, nodes, locations, name = _graph(r, value)
+                meta.update(initializers=initializers, nodes=nodes, graph_name=name)
+                if locations:
+                    meta["external_data"] = list(dict.fromkeys(locations))
+    if "ir_version" not in meta:
+        raise FormatError(relpath, "ONNX model without ir_version")
+    meta["opsets"] = opsets
+    if "ai.onnx" in opsets:
+        meta["opset"] = opsets["ai.onnx"]
+    meta["metadata_props"] = props
+    for key in ("license", "name", "author"):
+        if key in props:
+            meta[key] = props[key]
+    if "initializers" in meta:
+        meta["tensors"] = meta["initializers"]
+    return meta
+
+
+def external_data_findings(path: Path, relpath: str, locations: list[str]) -> list[Finding]:
+    """A location must be a plain relative name in the model's directory, and present."""
+    out = []
+    for loc in locations:
+        norm = posixpath.normpath(loc.replace("\\", "/"))
+        if loc.startswith(("/", "\\")) or norm.startswith("..") or (len(loc) > 1 and loc[1] == ":"):
+            out.append(Finding("onnx-external-data-unsafe-path", "error", f"external data location {loc!r} leaves the model directory", relpath, loc))
+            continue
+        target = path.parent / norm
+        if os.path.islink(target):
+            out.append(Finding("onnx-external-data-unsafe-path", "error", f"external data location {loc!r} is a symlink", relpath, loc))
+        elif not target.is_file():
+            out.append(Finding("onnx-external-data-missing", "error", f"external data file {loc!r} is missing", relpath, loc))
+    return out
+
+
+def describe(path: Path, relpath: str) -> tuple[dict[str, Any], list[Finding]]:
+    meta = read_model(path, relpath)
+    return meta, external_data_findings(path, relpath, meta.get("external_data", []))

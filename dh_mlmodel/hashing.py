@@ -1,0 +1,70 @@
+"""Streaming sha256 of model files, and the progress bar the adapters may show.
+
+One read per byte: the file is read in large blocks into one reused buffer
+and fed to hashlib (OpenSSL), which releases the GIL on big updates.  Memory
+stays at the buffer size however large the file is.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from pathlib import Path
+from typing import Callable, TextIO
+
+BUFFER_SIZE = 4 << 20  # large enough that syscall overhead vanishes against hashing
+
+ProgressCallback = Callable[[int], None]
+
+
+def sha256_file(path: Path, progress: ProgressCallback | None = None) -> str:
+    digest = hashlib.sha256()
+    buf = bytearray(BUFFER_SIZE)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as f:
+        while True:
+            n = f.readinto(buf)
+            if not n:
+                break
+            digest.update(view[:n])
+            if progress is not None:
+                progress(n)
+    return digest.hexdigest()
+
+
+class ProgressBar:
+    """A one-line byte counter on a terminal, shown only once the work has taken a while.
+
+    Adapters create it (stages never print); it stays silent when `stream`
+    is not a terminal or the whole job ends within `delay` seconds.
+    """
+
+    def __init__(self, total: int, stream: TextIO | None = None, delay: float = 2.0, label: str = "hashing"):
+        self.total = max(total, 1)
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.delay = delay
+        self.label = label
+        self.done = 0
+        self._start = time.monotonic()
+        self._last_draw = 0.0
+        self._drawn = False
+
+    def __call__(self, nbytes: int) -> None:
+        self.done += nbytes
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._start < self.delay or now - self._last_draw < 0.2:
+            return
+        self._last_draw = now
+        self._drawn = True
+        pct = min(100.0, 100.0 * self.done / self.total)
+        rate = self.done / max(now - self._start, 1e-6) / (1 << 20)
+        self.stream.write(f"\r{self.label}: {pct:5.1f}% of {self.total / (1 << 20):.0f} MiB, {rate:.0f} MiB/s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
