@@ -1,0 +1,505 @@
+"""Reach every pickle in a file, whatever container it hides in, and turn scans into findings.
+
+Dispatch is by content, never by name: a raw pickle (protocol 2+ has the
+`\\x80` magic, 0 and 1 have none and are recognised by parsing), a legacy
+torch file (five pickles in a row, then raw storages), a zip (torch
+checkpoints, TorchScript, npz, .keras, wheels, zips in zips: every member is
+sniffed), a compressed joblib stream (zlib, gzip, bz2, xz, lzma, lz4, and the
+pre-0.10 `ZF` format), and NumPy object arrays.  Zips are read through their
+central directory by our own parser, so bad CRCs, data-descriptor or
+"encrypted" flag bits and odd names do not hide a member (the tricks of
+GHSA-w8jq-xcqf-f792, GHSA-7q5r-7gvp-wc82, GHSA-769v-p64c-89pr, GHSA-9gvj-pp9x-gcfr).
+"""
+from __future__ import annotations
+
+import ast
+import re
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ..model import Finding
+from . import allowlist
+from .pickle_scan import TORCH_OPCODES, PickleScan, scan_pickle
+from .streams import Decompressed, FileWindow, Lz4Frame, Stream, StreamError, decompressor_for
+
+MAX_DEPTH = 4  # containers inside containers
+LEGACY_TORCH_MAGIC = bytes.fromhex("80028a0a6cfc9c46f9206aa85019")
+LEGACY_TORCH_PICKLES = 5  # magic, protocol, sys_info, object, storage keys (torch/serialization.py, _legacy_load)
+SNIFF_CAP = 64 << 20  # how far a magic-less candidate is followed before it counts as a pickle anyway
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+# What torch.save never writes at any protocol; only hand-made pickles use them.
+_CRAFTED_ONLY = frozenset({"INST", "OBJ", "NEWOBJ_EX"})
+
+
+class ContainerError(Exception):
+    pass
+
+
+@dataclass
+class Ctx:
+    """Where we are: the file (relpath) and the member path inside it."""
+
+    relpath: str
+    findings: list
+    pickles: int = 0
+
+    def add(self, tag: str, severity: str, message: str, member: str) -> None:
+        self.findings.append(Finding(tag, severity, message, self.relpath, member))
+
+
+# ---------------------------------------------------------------- sniffing
+
+def sniff(head: bytes) -> str | None:
+    """The container kind of a byte stream from its first bytes, or None."""
+    if head.startswith(LEGACY_TORCH_MAGIC):
+        return "torch-legacy"
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return "pickle"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"\x93NUMPY"):
+        return "npy"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh") and len(head) > 3 and head[3:4].isdigit():
+        return "bz2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith(b"\x5d\x00\x00"):
+        return "lzma"
+    if head.startswith(b"\x04\x22\x4d\x18"):
+        return "lz4"
+    if head.startswith(b"ZF0x"):
+        return "joblib-zf"
+    if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:
+        return "zlib"
+    return None
+
+
+# ---------------------------------------------------------------- findings from a scan
+
+def _location(member: str, imp_where: str) -> str:
+    return f"{member}{'/' if member and imp_where else ''}{imp_where.rstrip('/')}" or "the pickle"
+
+
+def report_scan(ctx: Ctx, scan: PickleScan, member: str, rules: str) -> None:
+    """Findings for one walked pickle; `rules` is torch, torchscript or generic."""
+    ctx.pickles += 1
+    seen: set[tuple[str, str]] = set()
+    for imp in scan.imports:
+        key = (imp.dotted, imp.where)
+        if key in seen:
+            continue
+        seen.add(key)
+        verdict, why = allowlist.classify(imp.module, imp.name, torchscript=rules == "torchscript")
+        where = _location(member, imp.where)
+        text = f"`{imp.dotted}` imported by {imp.opcode} at offset {imp.offset} of {where}"
+        if verdict == "dangerous":
+            ctx.add("pickle-imports-dangerous-callable", "error", f"{text}: {why}", member)
+        elif verdict == "unlisted":
+            ctx.add("pickle-imports-unlisted-callable", "error",
+                    f"{text}: not on the weights-only allowlist (runs arbitrary code if it is a function)", member)
+        elif verdict == "benign":
+            ctx.add("pickle-imports-unlisted-benign-class", "warning",
+                    f"{text}: unlisted, looks benign ({why}); accept it per file in debian/mlmodel.yaml", member)
+    for p in scan.problems:
+        where = _location(member, p.where)
+        tag = {"unresolved-global": "pickle-import-unresolved", "computed-callable": "pickle-calls-computed-callable",
+               "build-on-global": "pickle-build-modifies-callable", "dunder-state": "pickle-build-sets-dunder",
+               "array-data": "pickle-unscannable-data", "memo-miss": "pickle-parse-error"}[p.kind]
+        severity = "warning" if p.kind == "memo-miss" else "error"
+        ctx.add(tag, severity, f"{p.detail} (offset {p.offset} of {where})", member)
+    if scan.error:
+        ctx.add("pickle-parse-error", "error",
+                f"{member or 'the pickle'} cannot be walked to its end ({scan.error}); "
+                "what follows is unscanned", member)
+    if rules == "torch":
+        _opcode_rules(ctx, scan, member)
+
+
+def _opcode_rules(ctx: Ctx, scan: PickleScan, member: str) -> None:
+    """torch.load(weights_only=True) implements only TORCH_OPCODES (docs/security.md, protocol 4)."""
+    extra = sorted(set(scan.opcodes) - TORCH_OPCODES, key=lambda n: scan.opcodes[n])
+    if not extra:
+        return
+    crafted = [n for n in extra if n in _CRAFTED_ONLY]
+    listed = ", ".join(f"{n}@{scan.opcodes[n]}" for n in extra)
+    where = member or "the pickle"
+    if crafted:
+        ctx.add("pickle-opcode-not-allowed", "error",
+                f"{where} uses {listed}: torch.save never writes {', '.join(crafted)} and "
+                "torch.load(weights_only=True) refuses them", member)
+    else:
+        ctx.add("pickle-opcode-not-allowed", "warning",
+                f"{where} uses {listed} (a protocol {scan.protocol} save): torch.load(weights_only=True) "
+                "refuses it, so users must load it with weights_only=False; re-save with protocol 2 "
+                "or convert to safetensors", member)
+
+
+# ---------------------------------------------------------------- pickles
+
+def _scan_pickles(ctx: Ctx, stream: Stream, member: str, rules: str, *, sniffed: bool, max_count: int = 0) -> bool:
+    """Walk the pickles in a row from the stream's position; False if it held no pickle at all."""
+    count = 0
+    while True:
+        start = stream.pos
+        scan = scan_pickle(stream, base=start, joblib=True)
+        if count == 0 and sniffed and not _looks_like_pickle(scan):
+            return False
+        if count > 0 and (not scan.complete and not scan.imports):
+            # Trailing bytes that are no pickle: the loader stops at the first STOP and ignores them.
+            ctx.add("pickle-trailing-bytes", "warning",
+                    f"{member or 'the file'} has {_rest(stream)} bytes after the pickle that ends at "
+                    f"offset {start}; they are not a pickle", member)
+            return True
+        name = member if count == 0 and max_count != LEGACY_TORCH_PICKLES else f"{member}#pickle{count + 1}@{start}"
+        report_scan(ctx, scan, name.lstrip("#") if not member else name, rules)
+        _plain_pickle_view(ctx, stream, scan, start, name, rules)
+        count += 1
+        if not scan.complete or stream.at_eof() or (max_count and count >= max_count):
+            return True
+
+
+def _plain_pickle_view(ctx: Ctx, stream: Stream, scan: PickleScan, start: int, member: str, rules: str) -> None:
+    """joblib reads array bytes after NumpyArrayWrapper; pickle.load does not.  Scan both readings."""
+    if not any(i.dotted == "joblib.numpy_pickle.NumpyArrayWrapper" for i in scan.imports):
+        return
+    if not isinstance(stream.src, FileWindow) or stream.limit is not None:
+        return  # compressed joblib: only joblib.load reads it; the second reading needs seeking
+    reread = Stream(FileWindow(stream.src.f, _abs_start(stream, start)))
+    plain = scan_pickle(reread, base=start, joblib=False)
+    known = {(i.dotted, i.where) for i in scan.imports}
+    plain.imports = [i for i in plain.imports if (i.dotted, i.where) not in known]
+    plain.problems, plain.error, plain.opcodes = [], None, {}
+    if plain.imports:
+        report_scan(ctx, plain, f"{member} (read by pickle.load)", rules)
+        ctx.pickles -= 1
+
+
+def _abs_start(stream: Stream, start: int) -> int:
+    return stream.src.pos - (stream.pos + (len(stream.buf) - stream.bpos)) + start
+
+
+def _rest(stream: Stream) -> int:
+    n = 0
+    while True:
+        got = stream.skip(1 << 24)
+        n += got
+        if got < 1 << 24:
+            return n
+
+
+def _looks_like_pickle(scan: PickleScan) -> bool:
+    """For content without a magic number: did the walk find a pickle (protocol 0/1)?"""
+    if scan.protocol >= 2:
+        return True
+    valid = [i for i in scan.imports if _IDENT.match(i.dotted)]
+    if len(valid) != len(scan.imports) and not scan.complete:
+        return False
+    return bool(valid) or (scan.complete and scan.ops >= 2) or (scan.error is None and scan.end >= SNIFF_CAP)
+
+
+# ---------------------------------------------------------------- dispatch
+
+def scan_stream(ctx: Ctx, stream: Stream, member: str, depth: int, *, rules: str = "generic",
+                opener=None) -> None:
+    """Find the pickles in one byte stream (a file, a member, a decompressed body).
+
+    `opener(base_limit)` gives random access (f, start, length) when the
+    stream is a window of a real file; zips need it.
+    """
+    head = stream.peek(16)
+    kind = sniff(head)
+    if kind == "torch-legacy":
+        _scan_pickles(ctx, stream, member, "torch", sniffed=False, max_count=LEGACY_TORCH_PICKLES)
+    elif kind == "pickle":
+        _scan_pickles(ctx, stream, member, rules, sniffed=False)
+    elif kind == "zip":
+        if depth >= MAX_DEPTH:
+            ctx.add("archive-nesting-too-deep", "error", f"{member}: zip nested more than {MAX_DEPTH} deep "
+                    "is not scanned", member)
+            return
+        if opener is not None:
+            scan_zip(ctx, *opener(), member, depth + 1)
+        else:
+            with tempfile.TemporaryFile() as tmp:
+                _copy(stream, tmp)
+                scan_zip(ctx, tmp, 0, tmp.tell(), member, depth + 1)
+    elif kind == "npy":
+        _scan_npy(ctx, stream, member)
+    elif kind in ("gzip", "bz2", "xz", "lzma", "zlib", "lz4", "joblib-zf"):
+        _scan_compressed(ctx, stream, kind, member, depth)
+    else:
+        stream.limit = None if stream.limit is None else stream.limit
+        _scan_pickles(ctx, stream, member, rules, sniffed=True)
+
+
+def _copy(stream: Stream, out: BinaryIO) -> None:
+    while True:
+        data = stream.read(1 << 20)
+        if not data:
+            return
+        out.write(data)
+
+
+def _scan_compressed(ctx: Ctx, stream: Stream, kind: str, member: str, depth: int) -> None:
+    """A joblib dump with compress=…: the whole file is one compressed pickle stream."""
+    label = f"{member}[{kind}]" if member else f"[{kind}]"
+    try:
+        if kind == "lz4":
+            body = Lz4Frame(stream)
+        elif kind == "joblib-zf":  # joblib < 0.10: "ZF" + hex length padded to 19, then zlib
+            stream.skip(2 + 19)
+            body = Decompressed(stream, decompressor_for("zlib"))
+        else:
+            body = Decompressed(stream, decompressor_for(kind))
+        inner = Stream(body)
+        if not inner.peek(2):
+            return
+    except StreamError as exc:
+        if kind == "zlib" and not member:
+            return  # a text file that happens to start with "x" and a valid zlib check byte
+        ctx.add("compressed-data-unreadable", "warning", f"{label}: {exc}", member)
+        return
+    try:
+        scan_stream(ctx, inner, label, depth + 1)
+    except StreamError as exc:
+        ctx.add("pickle-parse-error", "error", f"{label}: decompression failed: {exc}", member)
+
+
+def _scan_npy(ctx: Ctx, stream: Stream, member: str) -> None:
+    """A .npy: a pickle payload follows the header when the dtype holds objects (numpy _format_impl.py)."""
+    head = stream.read(8)
+    major = head[6]
+    size_fmt = "<H" if major == 1 else "<I"
+    raw = stream.read(struct.calcsize(size_fmt))
+    if len(raw) != struct.calcsize(size_fmt):
+        return
+    (hlen,) = struct.unpack(size_fmt, raw)
+    if hlen > 1 << 20:
+        ctx.add("numpy-header-invalid", "warning", f"{member or 'the file'}: .npy header of {hlen} bytes", member)
+        return
+    text = stream.read(hlen).decode("latin-1", "replace")
+    try:
+        header = ast.literal_eval(text.strip())
+        descr = header["descr"]
+    except (ValueError, SyntaxError, KeyError, TypeError, RecursionError, MemoryError):
+        ctx.add("numpy-header-invalid", "warning", f"{member or 'the file'}: unreadable .npy header", member)
+        return
+    if not _descr_has_object(descr):
+        return
+    where = member or "the file"
+    ctx.add("numpy-object-array", "warning",
+            f"{where} is an object array: np.load needs allow_pickle=True, which unpickles it", member)
+    payload = f"{member}[pickle]" if member else "[pickle]"
+    _scan_pickles(ctx, stream, payload, "generic", sniffed=False)
+
+
+def _descr_has_object(descr) -> bool:
+    if isinstance(descr, str):
+        return "O" in descr.lstrip("<>|=")[:1]
+    if isinstance(descr, (list, tuple)):
+        return any(_descr_has_object(part) for item in descr for part in (item if isinstance(item, tuple) else (item,))
+                   if not isinstance(part, (int, tuple)) or isinstance(part, (list, tuple)))
+    return False
+
+
+# ---------------------------------------------------------------- zip
+
+@dataclass(frozen=True)
+class ZipEntry:
+    name: str
+    method: int
+    flags: int
+    csize: int
+    usize: int
+    data_start: int  # absolute offset in the file
+
+
+def zip_entries(f: BinaryIO, base: int, size: int) -> list[ZipEntry]:
+    """The members of a zip at f[base:base+size], from the central directory, CRCs and flags ignored."""
+    tail_len = min(size, 65535 + 22)
+    f.seek(base + size - tail_len)
+    tail = f.read(tail_len)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return _local_entries(f, base, size)
+    eocd = base + size - tail_len + at
+    count, cd_size, cd_off = struct.unpack("<HII", tail[at + 10:at + 20])
+    if 0xFFFFFFFF in (cd_size, cd_off) or count == 0xFFFF:
+        z64 = _zip64_eocd(f, eocd)
+        if z64:
+            count, cd_size, cd_off = z64
+    cd_start = eocd - cd_size
+    if at >= 56 and tail[at - 20:at - 16] == b"PK\x06\x07":
+        cd_start = eocd - 20 - 56 - cd_size
+    shift = cd_start - (base + cd_off)  # bytes prepended before the zip (self-extractors, polyglots)
+    if cd_size > 1 << 28 or cd_start < base:
+        raise ContainerError("zip central directory out of bounds")
+    f.seek(cd_start)
+    cd = f.read(cd_size)
+    entries, i = [], 0
+    while i + 46 <= len(cd) and cd[i:i + 4] == b"PK\x01\x02":
+        flags, method = struct.unpack("<HH", cd[i + 8:i + 12])
+        csize, usize = struct.unpack("<II", cd[i + 20:i + 28])
+        nlen, elen, clen = struct.unpack("<HHH", cd[i + 28:i + 34])
+        (lho,) = struct.unpack("<I", cd[i + 42:i + 46])
+        name = cd[i + 46:i + 46 + nlen].decode("utf-8", "replace")
+        extra = cd[i + 46 + nlen:i + 46 + nlen + elen]
+        usize, csize, lho = _zip64_extra(extra, usize, csize, lho)
+        start = _local_data_start(f, base + lho + shift, base + size)
+        if start is not None:
+            entries.append(ZipEntry(name, method, flags, csize, usize, start))
+        i += 46 + nlen + elen + clen
+    return entries
+
+
+def _zip64_eocd(f: BinaryIO, eocd: int):
+    f.seek(max(0, eocd - 20))
+    loc = f.read(20)
+    if loc[:4] != b"PK\x06\x07":
+        return None
+    (rec,) = struct.unpack("<Q", loc[8:16])
+    f.seek(rec)
+    z = f.read(56)
+    if z[:4] != b"PK\x06\x06":
+        return None
+    count, cd_size, cd_off = struct.unpack("<QQQ", z[32:56])
+    return count, cd_size, cd_off
+
+
+def _zip64_extra(extra: bytes, usize: int, csize: int, lho: int):
+    i = 0
+    while i + 4 <= len(extra):
+        hid, hlen = struct.unpack("<HH", extra[i:i + 4])
+        if hid == 1:
+            vals = list(struct.unpack(f"<{min(hlen // 8, 3)}Q", extra[i + 4:i + 4 + 8 * min(hlen // 8, 3)]))
+            if usize == 0xFFFFFFFF and vals:
+                usize = vals.pop(0)
+            if csize == 0xFFFFFFFF and vals:
+                csize = vals.pop(0)
+            if lho == 0xFFFFFFFF and vals:
+                lho = vals.pop(0)
+        i += 4 + hlen
+    return usize, csize, lho
+
+
+def _local_data_start(f: BinaryIO, lho: int, end: int) -> int | None:
+    f.seek(lho)
+    head = f.read(30)
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        return None
+    nlen, elen = struct.unpack("<HH", head[26:30])
+    start = lho + 30 + nlen + elen
+    return start if start <= end else None
+
+
+def _local_entries(f: BinaryIO, base: int, size: int) -> list[ZipEntry]:
+    """No central directory (a truncated zip): walk the local headers that carry their sizes."""
+    entries, pos = [], base
+    while pos + 30 <= base + size:
+        f.seek(pos)
+        head = f.read(30)
+        if head[:4] != b"PK\x03\x04":
+            break
+        flags, method = struct.unpack("<HH", head[6:10])
+        csize, usize, nlen, elen = struct.unpack("<IIHH", head[18:30])
+        name = f.read(nlen).decode("utf-8", "replace")
+        start = pos + 30 + nlen + elen
+        if flags & 8 and csize == 0:
+            break  # sizes only in a data descriptor: cannot find the next header safely
+        entries.append(ZipEntry(name, method, flags, csize, usize, start))
+        pos = start + csize
+    return entries
+
+
+def _member_stream(f: BinaryIO, e: ZipEntry, end: int) -> Stream:
+    length = max(0, min(e.csize, end - e.data_start))
+    raw = FileWindow(f, e.data_start, length)
+    if e.method == 0:
+        return Stream(raw)
+    kind = {8: "deflate", 12: "bz2", 14: "lzma"}.get(e.method)
+    if kind is None:
+        raise ContainerError(f"compression method {e.method} is not supported")
+    if kind == "lzma":  # zip's lzma: 4-byte header then properties; decode with the raw filter
+        return Stream(_ZipLzma(raw))
+    return Stream(Decompressed(raw, decompressor_for(kind)))
+
+
+class _ZipLzma:
+    """Zip method 14: version (2), properties size (2), LZMA1 properties, then raw LZMA1 data."""
+
+    def __init__(self, raw: FileWindow):
+        import lzma
+        head = raw.read(4)
+        psize = struct.unpack("<H", head[2:4])[0] if len(head) == 4 else 0
+        props = raw.read(psize)
+        filt = lzma._decode_filter_properties(lzma.FILTER_LZMA1, props)  # stdlib helper, as zipfile does
+        self.inner = Decompressed(raw, lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[filt]))
+
+    def read(self, n: int) -> bytes:
+        return self.inner.read(n)
+
+    def skip(self, n: int) -> int:
+        return self.inner.skip(n)
+
+
+def scan_zip(ctx: Ctx, f: BinaryIO, base: int, size: int, prefix: str, depth: int) -> None:
+    try:
+        entries = zip_entries(f, base, size)
+    except (ContainerError, struct.error, OSError) as exc:
+        ctx.add("archive-unreadable", "error", f"{prefix or 'the zip'}: {exc}", prefix)
+        return
+    names = [e.name for e in entries]
+    torchscript = any("/code/" in n or n.startswith("code/") for n in names) and any(
+        n.endswith("constants.pkl") or n.endswith("data.pkl") for n in names)
+    torch_zip = any(n.endswith("/data.pkl") or n == "data.pkl" for n in names)
+    if torchscript:
+        code = [n for n in names if ("/code/" in n or n.startswith("code/")) and not n.endswith("/")]
+        ctx.add("torchscript-code", "warning",
+                f"{prefix + '!' if prefix else ''}TorchScript archive carries {len(code)} code file(s) "
+                f"(e.g. {code[0] if code else '-'}) that torch.jit.load compiles and runs", prefix)
+    for e in entries:
+        if e.name.endswith("/"):
+            continue
+        member = f"{prefix}!{e.name}" if prefix else e.name
+        rules = "generic"
+        if torchscript:  # torch's C++ unpickler reads data.pkl, constants.pkl and *.debug_pkl
+            rules = "torchscript"
+        elif torch_zip and (e.name.endswith("/data.pkl") or e.name == "data.pkl"):
+            rules = "torch"
+        try:
+            stream = _member_stream(f, e, base + size)
+            opener = (lambda e=e: (f, e.data_start, e.csize)) if e.method == 0 else None
+            scan_stream(ctx, stream, member, depth, rules=rules, opener=opener)
+        except (ContainerError, StreamError) as exc:
+            ctx.add("archive-member-unscannable", "error", f"{member}: {exc}", member)
+
+
+# ---------------------------------------------------------------- files
+
+PICKLE_FAMILY_TAG = "pickle-format-used"
+
+
+def scan_file(path: Path, relpath: str | None = None) -> tuple[Finding, ...]:
+    """Every pickle-related finding for one file on disk (usable on its own)."""
+    relpath = relpath if relpath is not None else path.name
+    ctx = Ctx(relpath, [])
+    try:
+        with open(path, "rb") as f:
+            size = f.seek(0, 2)
+            f.seek(0)
+            stream = Stream(FileWindow(f, 0, size))
+            scan_stream(ctx, stream, "", 0, opener=lambda: (f, 0, size))
+    except OSError as exc:
+        ctx.add("file-unreadable", "error", f"cannot read: {exc.strerror or exc}", "")
+    except (StreamError, ContainerError, RecursionError, MemoryError) as exc:
+        ctx.add("pickle-parse-error", "error", f"scan failed: {exc}", "")
+    if ctx.pickles:
+        ctx.findings.insert(0, Finding(PICKLE_FAMILY_TAG, "info",
+                                       f"pickle format ({ctx.pickles} pickle(s)): loading it can run code; "
+                                       "prefer safetensors", relpath, ""))
+    return tuple(ctx.findings)

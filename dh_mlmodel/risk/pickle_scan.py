@@ -1,0 +1,460 @@
+"""Walk a pickle's opcodes symbolically, never unpickling, and record what it would import and call.
+
+We keep a model of the unpickler's stack and memo: strings, numbers, tuples,
+lists and dicts are kept as values, imports as `Global`, call results as
+`Call`, everything else as `UNKNOWN`.  That is what resolves `STACK_GLOBAL`
+operands fetched through the memo (`MEMOIZE`/`BINPUT`/`LONG_BINPUT` then
+`GET`/`BINGET`/`LONG_BINGET`), which scanners that look at "the two previous
+string opcodes" get wrong (picklescan#14, modelscan#54, modelscan#85).
+
+The opcode table is `pickletools.opcodes` (the stdlib's own description of
+the pickle machine); we read arguments ourselves so that a length a file
+declares is never allocated: big byte strings are skipped, not read.
+"""
+from __future__ import annotations
+
+import pickletools
+import struct
+from dataclasses import dataclass, field
+
+from .streams import Stream, StreamError
+
+BIG_ARG = 1 << 20  # byte/str arguments larger than this are skipped, not kept
+NESTED_DEPTH = 3  # how deep pickles inside bytes literals are followed
+
+OPCODES = {op.code.encode("latin-1"): op for op in pickletools.opcodes}
+# Length-prefixed arguments: (length format, kind) — read by hand to skip big ones.
+_LENGTH_ARGS = {
+    "BINSTRING": ("<i", "bytes"), "SHORT_BINSTRING": ("<B", "bytes"),
+    "BINBYTES": ("<I", "bytes"), "SHORT_BINBYTES": ("<B", "bytes"), "BINBYTES8": ("<Q", "bytes"),
+    "BYTEARRAY8": ("<Q", "bytes"), "BINUNICODE": ("<I", "str"), "SHORT_BINUNICODE": ("<B", "str"),
+    "BINUNICODE8": ("<Q", "str"), "LONG4": ("<i", "long"),
+}
+# torch 2.13 torch/_weights_only_unpickler.py, Unpickler.load: the opcodes it implements.
+TORCH_OPCODES = frozenset(
+    "GLOBAL NEWOBJ REDUCE BUILD APPEND APPENDS SETITEM SETITEMS MARK TUPLE TUPLE1 TUPLE2 TUPLE3 "
+    "NONE NEWFALSE NEWTRUE EMPTY_TUPLE EMPTY_LIST EMPTY_DICT EMPTY_SET BININT BININT1 BININT2 "
+    "BINFLOAT BINUNICODE SHORT_BINSTRING BINPERSID BINGET LONG_BINGET BINPUT LONG_BINPUT LONG1 "
+    "PROTO STOP".split())
+CALL_OPCODES = frozenset({"REDUCE", "BUILD", "NEWOBJ", "NEWOBJ_EX", "OBJ", "INST"})
+
+
+class _Mark:
+    def __repr__(self) -> str:
+        return "MARK"
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "?"
+
+
+MARK = _Mark()
+UNKNOWN = _Unknown()
+
+
+@dataclass(frozen=True)
+class Global:
+    module: str
+    name: str
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+@dataclass(eq=False)
+class Call:
+    """The result of REDUCE/NEWOBJ/OBJ/INST: `func(*args)`, plus BUILD state."""
+
+    func: object
+    args: object
+    state: object = None
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A byte string too large to keep: its size and first bytes."""
+
+    size: int
+    head: bytes
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str
+    name: str
+    opcode: str
+    offset: int
+    where: str = ""  # "" for the pickle itself, else the nested location
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the machine could not resolve or that a loader would refuse."""
+
+    kind: str  # unresolved-global, computed-callable, build-on-global, dunder-state, memo-miss, array-data
+    detail: str
+    offset: int
+    where: str = ""
+
+
+@dataclass
+class PickleScan:
+    start: int
+    protocol: int = 0
+    end: int = 0
+    complete: bool = False  # reached STOP
+    error: str | None = None
+    imports: list[Import] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    opcodes: dict[str, int] = field(default_factory=dict)  # name -> first offset
+    ops: int = 0
+    calls: int = 0
+    persistent_ids: int = 0
+
+
+class PickleSyntaxError(Exception):
+    pass
+
+
+def _read_arg(op, stream: Stream):
+    """The argument of `op`; big length-prefixed ones are skipped (Blob)."""
+    spec = _LENGTH_ARGS.get(op.name)
+    if spec is None:
+        return op.arg.reader(stream)
+    fmt, kind = spec
+    raw = stream.read(struct.calcsize(fmt))
+    if len(raw) != struct.calcsize(fmt):
+        raise PickleSyntaxError(f"{op.name}: truncated length")
+    (n,) = struct.unpack(fmt, raw)
+    if n < 0:
+        raise PickleSyntaxError(f"{op.name}: negative length {n}")
+    if n > BIG_ARG:
+        head = stream.peek(16)
+        if stream.skip(n) != n:
+            raise PickleSyntaxError(f"{op.name}: argument of {n} bytes runs past the end")
+        return Blob(n, head)
+    data = stream.read(n)
+    if len(data) != n:
+        raise PickleSyntaxError(f"{op.name}: argument of {n} bytes runs past the end")
+    if kind == "str":
+        return data.decode("utf-8", "surrogatepass")
+    if kind == "long":
+        return int.from_bytes(data, "little", signed=True)
+    if op.name in ("BINSTRING", "SHORT_BINSTRING"):
+        return data.decode("latin-1")  # Python 2 str: a str under encoding='latin1'
+    return data
+
+
+class Machine:
+    """The symbolic unpickler for one pickle stream."""
+
+    def __init__(self, stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False, depth: int = 0):
+        self.s = stream
+        self.base = base - stream.pos  # stream.pos + base = offset in the scanned object
+        self.stack: list = []
+        self.memo: dict = {}
+        self.joblib = joblib
+        self.depth = depth
+        self.where = where
+        self.scan = PickleScan(start=base)
+
+    # -- stack helpers
+    def pop(self):
+        return self.stack.pop() if self.stack else UNKNOWN
+
+    def pop_mark(self) -> list:
+        items = []
+        while self.stack:
+            v = self.stack.pop()
+            if v is MARK:
+                items.reverse()
+                return items
+            items.append(v)
+        raise PickleSyntaxError("no MARK on the stack")
+
+    def top(self):
+        return self.stack[-1] if self.stack else UNKNOWN
+
+    def problem(self, kind: str, detail: str, offset: int) -> None:
+        self.scan.problems.append(Problem(kind, detail, offset, self.where))
+
+    def add_import(self, module: str, name: str, opcode: str, offset: int) -> Global:
+        self.scan.imports.append(Import(module, name, opcode, offset, self.where))
+        return Global(module, name)
+
+    # -- the loop
+    def run(self) -> PickleScan:
+        scan = self.scan
+        try:
+            while True:
+                offset = self.base + self.s.pos
+                code = self.s.read(1)
+                if not code:
+                    raise PickleSyntaxError("data ends before STOP")
+                op = OPCODES.get(code)
+                if op is None:
+                    raise PickleSyntaxError(f"unknown opcode byte {code!r}")
+                arg = _read_arg(op, self.s) if op.arg is not None else None
+                scan.ops += 1
+                scan.opcodes.setdefault(op.name, offset)
+                if op.name == "STOP":
+                    scan.complete = True
+                    break
+                self.step(op.name, arg, offset)
+        except (PickleSyntaxError, StreamError, ValueError, struct.error, UnicodeDecodeError) as exc:
+            scan.error = f"at offset {self.base + self.s.pos}: {exc}"
+        scan.end = self.base + self.s.pos
+        return scan
+
+    def step(self, name: str, arg, offset: int) -> None:  # noqa: C901 - one branch per opcode family
+        st = self.stack
+        if name == "PROTO":
+            self.scan.protocol = arg
+        elif name in ("FRAME", "READONLY_BUFFER"):
+            pass
+        elif name == "MARK":
+            st.append(MARK)
+        elif name == "POP":
+            self.pop()
+        elif name == "POP_MARK":
+            self.pop_mark()
+        elif name == "DUP":
+            st.append(self.top())
+        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            self.memo[arg] = self.top()
+        elif name == "MEMOIZE":
+            self.memo[len(self.memo)] = self.top()  # CPython: memo[len(memo)], whatever keys PUT used
+        elif name in ("GET", "BINGET", "LONG_BINGET"):
+            if arg not in self.memo:
+                self.problem("memo-miss", f"{name} {arg} names no memo entry", offset)
+            st.append(self.memo.get(arg, UNKNOWN))
+        elif name == "GLOBAL":
+            module, _, attr = arg.partition(" ")
+            st.append(self.add_import(module, attr, name, offset))
+        elif name == "STACK_GLOBAL":
+            attr, module = self.pop(), self.pop()
+            if isinstance(module, str) and isinstance(attr, str):
+                st.append(self.add_import(module, attr, name, offset))
+            else:
+                self.problem("unresolved-global",
+                             f"STACK_GLOBAL operands are not strings ({module!r}, {attr!r})", offset)
+                st.append(UNKNOWN)
+        elif name in ("EXT1", "EXT2", "EXT4"):
+            self.problem("unresolved-global", f"{name} {arg} imports from the copyreg extension registry", offset)
+            st.append(UNKNOWN)
+        elif name == "INST":
+            module, _, attr = arg.partition(" ")
+            args = self.pop_mark()
+            st.append(self.call(self.add_import(module, attr, name, offset), args, name, offset))
+        elif name == "OBJ":
+            items = self.pop_mark()
+            func = items[0] if items else UNKNOWN
+            st.append(self.call(func, tuple(items[1:]), name, offset))
+        elif name == "REDUCE":
+            args, func = self.pop(), self.pop()
+            st.append(self.call(func, args, name, offset))
+        elif name == "NEWOBJ":
+            args, cls = self.pop(), self.pop()
+            st.append(self.call(cls, args, name, offset))
+        elif name == "NEWOBJ_EX":
+            _kwargs, args, cls = self.pop(), self.pop(), self.pop()
+            st.append(self.call(cls, args, name, offset))
+        elif name == "BUILD":
+            self.build(self.pop(), self.top(), offset)
+        elif name in ("PERSID", "BINPERSID"):
+            if name == "BINPERSID":
+                self.pop()
+            self.scan.persistent_ids += 1
+            st.append(UNKNOWN)
+        elif name in ("EMPTY_LIST",):
+            st.append([])
+        elif name == "EMPTY_DICT":
+            st.append({})
+        elif name in ("EMPTY_TUPLE",):
+            st.append(())
+        elif name == "EMPTY_SET":
+            st.append(UNKNOWN)
+        elif name in ("TUPLE", "LIST", "FROZENSET"):
+            items = self.pop_mark()
+            st.append(tuple(items) if name == "TUPLE" else items if name == "LIST" else UNKNOWN)
+        elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+            n = int(name[-1])
+            items = [self.pop() for _ in range(n)][::-1]
+            st.append(tuple(items))
+        elif name == "DICT":
+            st.append(_pairs(self.pop_mark()))
+        elif name == "APPEND":
+            v = self.pop()
+            if isinstance(self.top(), list):
+                self.top().append(v)
+        elif name in ("APPENDS", "ADDITEMS"):
+            items = self.pop_mark()
+            if isinstance(self.top(), list):
+                self.top().extend(items)
+        elif name == "SETITEM":
+            v, k = self.pop(), self.pop()
+            if isinstance(self.top(), dict):
+                _setitem(self.top(), k, v)
+        elif name == "SETITEMS":
+            pairs = _pairs(self.pop_mark())
+            if isinstance(self.top(), dict):
+                self.top().update(pairs)
+        elif name == "NEXT_BUFFER":
+            st.append(UNKNOWN)
+        else:  # the literal pushes: ints, floats, strings, bytes, None, bools
+            self.literal(name, arg, offset)
+
+    def literal(self, name: str, arg, offset: int) -> None:
+        if name == "NONE":
+            value = None
+        elif name in ("NEWTRUE", "NEWFALSE"):
+            value = name == "NEWTRUE"
+        else:
+            value = arg
+        if isinstance(value, bytes) and self.depth < NESTED_DEPTH:
+            self.nested(value, offset)
+        self.stack.append(value)
+
+    def nested(self, data: bytes, offset: int) -> None:
+        """A bytes literal that is itself a pickle (nested pickle.loads payloads)."""
+        if len(data) < 4 or data[0] != 0x80 or not 2 <= data[1] <= 5:
+            return
+        import io
+        from .streams import FileWindow
+        inner = Machine(Stream(FileWindow(io.BytesIO(data), 0)), base=0,
+                        where=f"{self.where}bytes@{offset}/", depth=self.depth + 1).run()
+        self.scan.imports.extend(inner.imports)
+        self.scan.problems.extend(inner.problems)
+
+    def call(self, func, args, opcode: str, offset: int):
+        self.scan.calls += 1
+        if not isinstance(func, Global):
+            self.problem("computed-callable", f"{opcode} calls a computed value ({_short(func)}), "
+                                              "not an imported callable", offset)
+        return Call(func, args)
+
+    def build(self, state, obj, offset: int) -> None:
+        self.scan.calls += 1
+        if isinstance(obj, Global):
+            self.problem("build-on-global", f"BUILD changes attributes of the imported {obj.dotted} itself",
+                         offset)
+        for key in _state_keys(state):
+            if isinstance(key, str) and key.startswith("__"):
+                self.problem("dunder-state", f"BUILD sets the attribute {key!r}", offset)
+        if isinstance(obj, Call):
+            obj.state = state
+            if self.joblib and isinstance(obj.func, Global) and obj.func.dotted == \
+                    "joblib.numpy_pickle.NumpyArrayWrapper":
+                self.skip_joblib_array(state, offset)
+
+    def skip_joblib_array(self, state, offset: int) -> None:
+        """joblib writes array bytes right after the wrapper's BUILD (numpy_pickle.py, write_array)."""
+        layout = _joblib_layout(state)
+        if layout is None:
+            self.problem("array-data", "cannot tell the size of the joblib array data that follows; "
+                                       "the rest of the stream is not scanned", offset)
+            raise PickleSyntaxError("joblib array of unknown size")
+        nbytes, has_object, aligned = layout
+        if has_object:  # a nested pickle stream follows, read by a fresh unpickler
+            inner = Machine(self.s, base=self.base + self.s.pos, where=f"{self.where}array@{offset}/",
+                            joblib=True, depth=self.depth + 1).run()
+            self.scan.imports.extend(inner.imports)
+            self.scan.problems.extend(inner.problems)
+            if inner.error:
+                raise PickleSyntaxError(f"nested object array pickle: {inner.error}")
+            return
+        if aligned:
+            pad = self.s.read(1)
+            if not pad or self.s.skip(pad[0]) != pad[0]:
+                raise PickleSyntaxError("joblib array padding runs past the end")
+        if self.s.skip(nbytes) != nbytes:
+            raise PickleSyntaxError(f"joblib array data ({nbytes} bytes) runs past the end")
+
+
+def _pairs(items: list) -> dict:
+    out: dict = {}
+    for k, v in zip(items[0::2], items[1::2]):
+        _setitem(out, k, v)
+    return out
+
+
+def _setitem(d: dict, k, v) -> None:
+    try:
+        d[k] = v
+    except TypeError:  # unhashable symbolic key (a list, a dict): not needed for the verdict
+        pass
+
+
+def _state_keys(state) -> list:
+    """Attribute names a BUILD state sets: a dict, or (dict, slotstate)."""
+    keys = []
+    parts = state if isinstance(state, tuple) else (state,)
+    for part in parts:
+        if isinstance(part, dict):
+            keys.extend(part.keys())
+    return keys
+
+
+def _short(value) -> str:
+    if isinstance(value, Call):
+        return f"the result of {_short(value.func)}(…)"
+    if isinstance(value, Global):
+        return value.dotted
+    text = repr(value)
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+def _joblib_layout(state) -> tuple[int, bool, bool] | None:
+    """(bytes of array data, dtype has objects, padded) from a NumpyArrayWrapper state."""
+    if not isinstance(state, dict):
+        return None
+    shape, dtype = state.get("shape"), state.get("dtype")
+    if not isinstance(shape, tuple) or not all(isinstance(x, int) and x >= 0 for x in shape):
+        return None
+    itemsize, has_object = _dtype_layout(dtype)
+    if itemsize is None:
+        return None
+    count = 1
+    for x in shape:
+        count *= x
+    aligned = state.get("numpy_array_alignment_bytes") is not None
+    return count * itemsize, has_object, aligned
+
+
+def _dtype_layout(dtype) -> tuple[int | None, bool]:
+    """(itemsize, has objects) of a pickled numpy.dtype: dtype(str, …) plus its BUILD state.
+
+    The state is numpy's (version, byteorder, subarray, names, fields, elsize,
+    alignment, flags) (numpy/_core/src/multiarray/descriptor.c, arraydescr_reduce);
+    elsize is -1 except for flexible and structured dtypes, and flag bit 0
+    (NPY_ITEM_REFCOUNT) marks dtypes holding Python objects.
+    """
+    if not isinstance(dtype, Call) or not isinstance(dtype.args, tuple) or not dtype.args:
+        return None, False
+    code = dtype.args[0]
+    state = dtype.state if isinstance(dtype.state, tuple) else ()
+    flags = state[7] if len(state) > 7 and isinstance(state[7], int) else 0
+    has_object = bool(flags & 1) or (isinstance(code, str) and code.startswith("O"))
+    if len(state) > 5 and isinstance(state[5], int) and state[5] > 0:
+        return state[5], has_object
+    if isinstance(code, str) and len(code) >= 2 and code[1:].isdigit():
+        size = int(code[1:])
+        return (size * 4 if code[0] == "U" else size), has_object
+    return None, has_object
+
+
+def scan_pickle(stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False) -> PickleScan:
+    """Walk one pickle from the stream's position to its STOP (or to the error)."""
+    return Machine(stream, base=base, where=where, joblib=joblib).run()
+
+
+def scan_bytes(data: bytes, *, joblib: bool = False) -> PickleScan:
+    import io
+    from .streams import FileWindow
+    return scan_pickle(Stream(FileWindow(io.BytesIO(data), 0)), joblib=joblib)

@@ -1,0 +1,294 @@
+"""Byte streams the scanner reads pickles from, without loading whole files.
+
+A `Stream` is a forward-only buffered reader over a *source*: a window of a
+file (a zip member stored in place, the rest of a file) or a decompressor
+(zlib, gzip, bz2, xz/lzma, lz4 frame).  Skipping is cheap on a file window
+(a seek) and costs a decompression pass on compressed data.  Nothing here
+trusts a length a file declares: reads are capped and come back short at EOF.
+"""
+from __future__ import annotations
+
+import bz2
+import lzma
+import struct
+import zlib
+from typing import BinaryIO
+
+CHUNK = 1 << 16
+LINE_LIMIT = 1 << 20  # a protocol-0 argument line longer than this is not a pickle
+
+
+class StreamError(Exception):
+    """The data ends early or cannot be decoded."""
+
+
+class FileWindow:
+    """`length` bytes of an open binary file starting at `start` (None: to EOF)."""
+
+    def __init__(self, f: BinaryIO, start: int, length: int | None = None):
+        self.f, self.pos = f, start
+        self.end = None if length is None else start + length
+
+    def read(self, n: int) -> bytes:
+        if self.end is not None:
+            n = max(0, min(n, self.end - self.pos))
+        if n == 0:
+            return b""
+        self.f.seek(self.pos)
+        data = self.f.read(n)
+        self.pos += len(data)
+        return data
+
+    def skip(self, n: int) -> int:
+        size = self.f.seek(0, 2)
+        limit = size if self.end is None else min(size, self.end)
+        step = max(0, min(n, limit - self.pos))
+        self.pos += step
+        return step
+
+
+class Decompressed:
+    """The decompressed bytes of a source, produced on demand (memory flat)."""
+
+    def __init__(self, raw, decompressor):
+        self.raw, self.d = raw, decompressor
+        self.pending = b""  # compressed input not consumed yet (max_length cut)
+        self.done = False
+
+    def read(self, n: int) -> bytes:
+        out = []
+        while n > 0 and not self.done:
+            if self._needs_input() and not self.pending:
+                self.pending = self.raw.read(CHUNK)
+                if not self.pending:
+                    self.done = True
+                    break
+            try:
+                piece = self._step(n)
+            except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError) as exc:
+                raise StreamError(f"corrupt compressed data: {exc}") from None
+            out.append(piece)
+            n -= len(piece)
+        return b"".join(out)
+
+    def _needs_input(self) -> bool:
+        d = self.d
+        if isinstance(d, (bz2.BZ2Decompressor, lzma.LZMADecompressor)):
+            return d.needs_input
+        return not d.unconsumed_tail
+
+    def _step(self, n: int) -> bytes:
+        d = self.d
+        if isinstance(d, (bz2.BZ2Decompressor, lzma.LZMADecompressor)):
+            data, self.pending = self.pending, b""
+            piece = d.decompress(data, max_length=n)
+        else:
+            piece = d.decompress(self.pending, n)
+            self.pending = d.unconsumed_tail
+        if d.eof:
+            self.done = True
+        return piece
+
+    def skip(self, n: int) -> int:
+        got = 0
+        while got < n:
+            piece = self.read(min(CHUNK * 16, n - got))
+            if not piece:
+                break
+            got += len(piece)
+        return got
+
+
+def decompressor_for(kind: str):
+    """A fresh decompressor object for one of the joblib/zip compressions."""
+    if kind == "zlib":
+        return zlib.decompressobj()
+    if kind == "deflate":  # raw deflate, as in zip members
+        return zlib.decompressobj(-15)
+    if kind == "gzip":
+        return zlib.decompressobj(31)
+    if kind == "bz2":
+        return bz2.BZ2Decompressor()
+    if kind in ("xz", "lzma"):
+        return lzma.LZMADecompressor(lzma.FORMAT_AUTO)
+    raise ValueError(kind)
+
+
+class Lz4Frame:
+    """The LZ4 frame format, decoded in pure Python (the stdlib has no lz4).
+
+    Spec: https://github.com/lz4/lz4/blob/dev/doc/lz4_Frame_format.md and
+    lz4_Block_format.md.  Linked blocks are supported by keeping a 64 KiB
+    window; checksums are skipped, not verified (we scan, we don't load).
+    Slow (about a few MB/s), which is acceptable for joblib files; the
+    caller caps the amount it decompresses.
+    """
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.out = bytearray()  # decoded, not yet returned
+        self.window = b""
+        self.done = False
+        self._header()
+
+    def _need(self, n: int) -> bytes:
+        data = self.raw.read(n)
+        if len(data) != n:
+            raise StreamError("truncated lz4 frame")
+        return data
+
+    def _header(self) -> None:
+        if self._need(4) != b"\x04\x22\x4d\x18":
+            raise StreamError("not an lz4 frame")
+        flg, _bd = self._need(2)
+        if flg >> 6 != 1:
+            raise StreamError("unsupported lz4 frame version")
+        self.block_checksum = bool(flg & 0x10)
+        self.content_checksum = bool(flg & 0x04)
+        extra = (8 if flg & 0x08 else 0) + (4 if flg & 0x01 else 0) + 1  # size, dict id, HC
+        self._need(extra)
+
+    def _next_block(self) -> None:
+        (word,) = struct.unpack("<I", self._need(4))
+        if word == 0:
+            self.done = True
+            return
+        size, stored = word & 0x7FFFFFFF, bool(word & 0x80000000)
+        if size > (4 << 20):  # the largest block size lz4 defines
+            raise StreamError("lz4 block larger than 4 MiB")
+        data = self._need(size)
+        if self.block_checksum:
+            self._need(4)
+        block = data if stored else _lz4_block(data, self.window)
+        self.window = (self.window + block)[-65536:]
+        self.out += block
+
+    def read(self, n: int) -> bytes:
+        while len(self.out) < n and not self.done:
+            self._next_block()
+        piece = bytes(self.out[:n])
+        del self.out[:n]
+        return piece
+
+    def skip(self, n: int) -> int:
+        got = 0
+        while got < n:
+            piece = self.read(min(1 << 20, n - got))
+            if not piece:
+                break
+            got += len(piece)
+        return got
+
+
+def _lz4_block(src: bytes, window: bytes) -> bytes:
+    """Decode one LZ4 block; `window` is the tail of the previous blocks."""
+    out = bytearray(window)
+    base = len(out)
+    i, n = 0, len(src)
+    while i < n:
+        token = src[i]
+        i += 1
+        lit = token >> 4
+        if lit == 15:
+            while True:
+                b = src[i]
+                i += 1
+                lit += b
+                if b != 255:
+                    break
+        out += src[i:i + lit]
+        i += lit
+        if i >= n:
+            break
+        offset = src[i] | (src[i + 1] << 8)
+        i += 2
+        if offset == 0 or offset > len(out):
+            raise StreamError("bad lz4 match offset")
+        mlen = token & 15
+        if mlen == 15:
+            while True:
+                b = src[i]
+                i += 1
+                mlen += b
+                if b != 255:
+                    break
+        mlen += 4
+        start = len(out) - offset
+        if offset >= mlen:
+            out += out[start:start + mlen]
+        else:  # overlapping copy repeats the last `offset` bytes
+            for k in range(mlen):
+                out.append(out[start + k])
+    return bytes(out[base:])
+
+
+class Stream:
+    """A buffered, forward-only reader with a position, over any source."""
+
+    def __init__(self, source, *, limit: int | None = None):
+        self.src = source
+        self.buf = b""
+        self.bpos = 0
+        self.pos = 0  # bytes consumed by the caller
+        self.limit = limit  # stop producing data after this many bytes
+
+    def _fill(self, n: int) -> None:
+        while len(self.buf) - self.bpos < n:
+            want = max(CHUNK, n - (len(self.buf) - self.bpos))
+            if self.limit is not None:
+                want = min(want, self.limit - self.pos - (len(self.buf) - self.bpos))
+                if want <= 0:
+                    return
+            data = self.src.read(want)
+            if not data:
+                return
+            self.buf = self.buf[self.bpos:] + data
+            self.bpos = 0
+
+    def read(self, n: int) -> bytes:
+        self._fill(n)
+        data = self.buf[self.bpos:self.bpos + n]
+        self.bpos += len(data)
+        self.pos += len(data)
+        return data
+
+    def peek(self, n: int) -> bytes:
+        self._fill(n)
+        return self.buf[self.bpos:self.bpos + n]
+
+    def readline(self) -> bytes:
+        out = []
+        total = 0
+        while total < LINE_LIMIT:
+            self._fill(1)
+            if self.bpos >= len(self.buf):
+                break
+            nl = self.buf.find(b"\n", self.bpos)
+            end = len(self.buf) if nl < 0 else nl + 1
+            piece = self.buf[self.bpos:end]
+            self.bpos = end
+            self.pos += len(piece)
+            out.append(piece)
+            total += len(piece)
+            if nl >= 0:
+                break
+        else:
+            raise StreamError("argument line longer than 1 MiB")
+        return b"".join(out)
+
+    def skip(self, n: int) -> int:
+        have = len(self.buf) - self.bpos
+        if n <= have:
+            self.bpos += n
+            self.pos += n
+            return n
+        self.buf, self.bpos = b"", 0
+        rest = n - have
+        if self.limit is not None:
+            rest = min(rest, self.limit - self.pos - have)
+        got = have + self.src.skip(rest)
+        self.pos += got
+        return got
+
+    def at_eof(self) -> bool:
+        return not self.peek(1)
