@@ -349,4 +349,10 @@ def run_tool(main: Callable[[DhContext], None], tool: str, argv: list[str],
     except DhError as exc:
         print(f"{tool}: error: {exc}", file=sys.stderr, flush=True)
         return EXIT_ERROR
+    except Exception as exc:  # a bug of ours: still one line, the traceback only when asked for
+        if os.environ.get("DH_VERBOSE"):
+            raise
+        print(f"{tool}: error: internal error ({type(exc).__name__}: {one_line(exc)}); "
+              "rerun with DH_VERBOSE=1 for details and report it", file=sys.stderr, flush=True)
+        return EXIT_ERROR
     return 0

@@ -1,0 +1,143 @@
+"""dh_mlmodel run by hand and by real dh in the demo tree: dh conventions and bad input."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import deb_files, dpkg_buildpackage, intree_env, needs_debhelper
+
+pytestmark = [pytest.mark.integration, needs_debhelper]
+
+PACKAGES = ("demo-embed", "demo-embed-tokenizer", "demo-embed-doc")
+
+
+def dh_mlmodel(src: Path, *args: str, env: dict | None = None):
+    return subprocess.run(["dh_mlmodel", *args], cwd=src, env=intree_env(env), capture_output=True, text=True)
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(root).as_posix(): (p.stat().st_mode, p.stat().st_size)
+            for p in sorted(root.rglob("*")) if not p.is_symlink()}
+
+
+def installed_packages(src: Path) -> set[str]:
+    return {p for p in PACKAGES if (src / "debian" / p / "usr/share/mlmodel").exists()
+            or (src / "debian" / p / "usr/share/doc" / p / "README.md").exists()}
+
+
+def assert_one_error_line(proc, *words):
+    assert proc.returncode == 255, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dh_mlmodel: error: "), proc.stderr
+    assert "Traceback" not in proc.stderr
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
+def test_runs_alone_and_installs_all(demo_source):
+    proc = dh_mlmodel(demo_source)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "" and proc.stderr == ""  # quiet on success
+    assert installed_packages(demo_source) == set(PACKAGES)
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["-pdemo-embed-tokenizer"], {"demo-embed-tokenizer"}),
+    (["-Ndemo-embed-doc"], {"demo-embed", "demo-embed-tokenizer"}),
+    (["-i"], set(PACKAGES)),
+    (["-O-pdemo-embed"], {"demo-embed"}),
+])
+def test_package_selection(demo_source, args, expected):
+    proc = dh_mlmodel(demo_source, *args)
+    assert proc.returncode == 0, proc.stderr
+    assert installed_packages(demo_source) == expected
+
+
+def test_arch_only_selection_has_nothing_to_do(demo_source):
+    proc = dh_mlmodel(demo_source, "-a")
+    assert proc.returncode == 0, proc.stderr
+    assert "there are none of that type" in proc.stderr
+    assert installed_packages(demo_source) == set()
+
+
+def test_no_act_changes_nothing(demo_source):
+    before = snapshot(demo_source)
+    for args, env in ((["--no-act"], None), ([], {"DH_NO_ACT": "1"})):
+        proc = dh_mlmodel(demo_source, *args, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert snapshot(demo_source) == before
+
+
+def test_verbose_prints_commands(demo_source):
+    proc = dh_mlmodel(demo_source, "-v")
+    assert proc.returncode == 0
+    assert any(line.startswith("\t") and "model.safetensors" in line for line in proc.stdout.splitlines())
+
+
+def test_unknown_O_option_ignored(demo_source):
+    proc = dh_mlmodel(demo_source, "-O--unknown-option=1")
+    assert proc.returncode == 0, proc.stderr
+    assert installed_packages(demo_source) == set(PACKAGES)
+
+
+def test_plain_unknown_option_fails_like_dh(demo_source):
+    proc = dh_mlmodel(demo_source, "--unknown-option")
+    assert proc.stderr == "dh_mlmodel: error: unknown option or error during option parsing; aborting\n"
+    assert proc.returncode == 255
+
+
+def test_override_target_and_maintainer_overrides_survive(demo_source):
+    rules = demo_source / "debian/rules"
+    rules.write_text(rules.read_text() + "\noverride_dh_mlmodel:\n\tdh_mlmodel --section-check=warn\n\ttouch debian/override-ran\n")
+    (demo_source / "debian/demo-embed.lintian-overrides").write_text(
+        "# kept from the maintainer\ndemo-embed: some-tag-of-the-maintainer\n")
+    dpkg_buildpackage(demo_source, "-b")
+    assert (demo_source / "debian/override-ran").exists()
+    debs = {p.name.split("_")[0]: p for p in demo_source.parent.glob("*.deb")}
+    assert "usr/share/mlmodel/demo-embed/model.safetensors" in deb_files(debs["demo-embed"])
+    text = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(debs["demo-embed"])], capture_output=True, check=True).stdout
+    assert b"some-tag-of-the-maintainer" in text
+
+
+# -- bad input: one line, exit 255, nothing half-installed -----------------------------
+
+def test_missing_control(demo_source):
+    (demo_source / "debian/control").unlink()
+    proc = dh_mlmodel(demo_source)
+    assert_one_error_line(proc, "debian/control")
+    assert installed_packages(demo_source) == set()
+
+
+def test_declared_path_missing(demo_source):
+    decl = demo_source / "debian/mlmodel.yaml"
+    decl.write_text(decl.read_text().replace("path: model", "path: no-such-dir"))
+    proc = dh_mlmodel(demo_source)
+    assert_one_error_line(proc, "no-such-dir")
+    assert not any((demo_source / "debian" / p).exists() for p in PACKAGES)
+
+
+def test_symlink_out_of_tree(demo_source, tmp_path):
+    outside = tmp_path / "secret.safetensors"
+    outside.write_bytes(b"x")
+    (demo_source / "model/evil.safetensors").symlink_to(outside)
+    proc = dh_mlmodel(demo_source)
+    assert_one_error_line(proc, "evil.safetensors", "outside")
+    assert not any((demo_source / "debian" / p).exists() for p in PACKAGES)
+
+
+def test_newline_in_file_name(demo_source):
+    (demo_source / "model/bad\nname.json").write_text("{}")
+    proc = dh_mlmodel(demo_source)
+    assert_one_error_line(proc, "newline")
+    assert not any((demo_source / "debian" / p).exists() for p in PACKAGES)
+
+
+def test_uncovered_by_copyright(demo_source):
+    cp = demo_source / "debian/copyright"
+    cp.write_text(cp.read_text().replace("Files: model/*", "Files: model/README.md"))
+    proc = dh_mlmodel(demo_source)
+    assert_one_error_line(proc, "model/model.safetensors", "copyright")
+    assert not any((demo_source / "debian" / p).exists() for p in PACKAGES)
