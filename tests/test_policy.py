@@ -1,0 +1,240 @@
+"""The decision table of policy.md §6: every cell, every profile, reached from a declaration."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dh_mlmodel.declaration import PROFILES, parse_declaration
+from dh_mlmodel.model import Verdict
+from dh_mlmodel.policy import TABLE, PolicyError, area_of, decide, section_findings
+from dh_mlmodel.provenance import merge
+
+# Declaration fragments (one YAML line each) that set one input of the table.
+FREE = "license: Apache-2.0"
+UNCLEAR = "license: other"
+NONFREE = "license: llama2"
+D_FREE = "training-data: [{name: wikitext-103, license: CC-BY-SA-3.0, availability: public}]"
+D_NONFREE = "training-data: [{name: maestro, license: CC-BY-NC-SA-4.0, availability: public}]"
+D_ONREQ = "training-data: [{name: corpus, license: CC-BY-4.0, availability: on-request}]"
+D_WITHHELD = "training-data: [{name: crawl, availability: unavailable}]"
+D_GONE = "training-data: [{name: crawl, availability: unavailable, withheld: false}]"
+D_UNDECL = "training-data: undeclared"
+C_FREE = "training-code: {license: MIT, completeness: complete}"
+C_NFTC = "training-code: {license: MIT, completeness: complete, non-free-toolchain: true}"
+C_NONFREE_LIC = "training-code: {license: CC-BY-NC-4.0, completeness: complete}"
+C_PARTIAL = "training-code: {license: MIT, completeness: partial}"
+C_FT = "training-code: {license: MIT, completeness: partial, upstream-fine-tunes: true}"
+C_MISSING = "training-code: {completeness: missing}"
+DI = "data-information: true"
+REBUILT = "reproducible: rebuilt"
+DOCUMENTED = "reproducible: documented"
+B_NONFREE = "base-model: {name: ex/base, license: llama2}"
+B_NONFREE_CAT = "base-model: {name: ex/base, category: non-free}"
+B_TC = "base-model: {name: ex/base, category: toxic-candy}"
+B_TC_PKG = "base-model: {name: ex/base, package: ex-base-model, category: toxic-candy, replaceable: true}"
+B_TC_PKG_FIXED = "base-model: {name: ex/base, package: ex-base-model, category: toxic-candy}"
+B_TC_MAIN = "base-model: {name: ex/base, category: toxic-candy, section: main}"
+B_UNKNOWN = "base-model: {name: ex/base}"
+B_FREE = "base-model: {name: ex/base, category: free}"
+B_FREE_CONTRIB = "base-model: {name: ex/base, category: free, section: contrib}"
+
+
+def verdict_for(*fragments: str, profile: str) -> Verdict:
+    body = "".join(f"    {f}\n" for f in fragments)
+    decl = parse_declaration(f"format: 1\nmodels:\n  - name: m\n{body}", Path("debian/mlmodel.yaml"))
+    return decide(merge(decl.models[0]), profile)
+
+
+ML, GRA, MIS, OSAID = PROFILES
+TC, NF, FR, RJ = "toxic-candy", "non-free", "free", "reject"
+
+# (rule, profile, fragments, category, section).  Each row of policy.md §6, each profile column;
+# conditional cells have one case per branch.
+CELLS = [
+    # 1  L=unclear: reject everywhere
+    *[(1, p, (UNCLEAR, D_FREE, C_FREE, DI), RJ, None) for p in PROFILES],
+    # 2  L=nonfree
+    *[(2, p, (NONFREE, D_FREE, C_FREE, DI), NF, "non-free") for p in PROFILES],
+    # 3  base non-free (by its licence, or declared)
+    *[(3, p, (FREE, D_FREE, C_FREE, DI, B_NONFREE), NF, "non-free") for p in PROFILES],
+    *[(3, p, (FREE, D_FREE, C_FREE, DI, B_NONFREE_CAT), NF, "non-free") for p in PROFILES],
+    # 4  D=undeclared (explicitly, and by leaving the key out)
+    (4, ML, (FREE, D_UNDECL, C_FREE, DI), TC, "non-free"),
+    (4, ML, (FREE, C_FREE, DI), TC, "non-free"),
+    (4, GRA, (FREE, D_UNDECL, C_FREE, DI), TC, "non-free"),
+    (4, MIS, (FREE, D_UNDECL, C_FREE, DI), RJ, None),
+    (4, OSAID, (FREE, D_UNDECL, C_FREE, DI), RJ, None),
+    # 5  C=missing (declared missing, and not declared at all)
+    *[(5, p, (FREE, D_FREE, C_MISSING, DI), TC, "non-free") for p in PROFILES],
+    *[(5, p, (FREE, D_FREE, DI), TC, "non-free") for p in PROFILES],
+    # 6  free data, free complete code, no base / free base
+    *[(6, p, (FREE, D_FREE, C_FREE, DI, DOCUMENTED), FR, "main") for p in PROFILES],
+    *[(6, p, (FREE, D_FREE, C_FREE, DI, DOCUMENTED, B_FREE), FR, "main") for p in PROFILES],
+    (6, ML, (FREE, D_FREE, C_NFTC, DI), FR, "contrib"),
+    (6, ML, (FREE, D_FREE, C_NONFREE_LIC, DI), FR, "contrib"),
+    (6, GRA, (FREE, D_FREE, C_NFTC, DI), FR, "main"),
+    (6, GRA, (FREE, D_FREE, C_NFTC, DI, REBUILT), FR, "contrib"),
+    (6, MIS, (FREE, D_FREE, C_NFTC, DI), FR, "main"),
+    (6, MIS, (FREE, D_FREE, C_NFTC, DI, REBUILT), FR, "contrib"),
+    (6, OSAID, (FREE, D_FREE, C_NFTC, DI), FR, "contrib"),
+    (6, OSAID, (FREE, D_FREE, C_FREE), TC, "non-free"),  # no data information
+    # 6 + lineage cap: a free base in contrib keeps the fine-tune out of main (not under model-is-source)
+    (6, ML, (FREE, D_FREE, C_FREE, DI, B_FREE_CONTRIB), FR, "contrib"),
+    (6, GRA, (FREE, D_FREE, C_FREE, DI, B_FREE_CONTRIB), FR, "contrib"),
+    (6, OSAID, (FREE, D_FREE, C_FREE, DI, B_FREE_CONTRIB), FR, "contrib"),
+    (6, MIS, (FREE, D_FREE, C_FREE, DI, B_FREE_CONTRIB), FR, "main"),
+    # 7  free data, partial code
+    (7, ML, (FREE, D_FREE, C_PARTIAL, DI), TC, "non-free"),
+    (7, GRA, (FREE, D_FREE, C_PARTIAL, DI), TC, "non-free"),
+    (7, MIS, (FREE, D_FREE, C_PARTIAL, DI), FR, "main"),
+    (7, OSAID, (FREE, D_FREE, C_PARTIAL, DI), TC, "non-free"),
+    # 7 under model-is-source is not capped by a ToxicCandy base
+    (7, MIS, (FREE, D_FREE, C_PARTIAL, DI, B_TC), FR, "main"),
+    # 8  row 6 but the base is ToxicCandy / not in main
+    (8, ML, (FREE, D_FREE, C_FREE, DI, B_TC), TC, "non-free"),
+    (8, ML, (FREE, D_FREE, C_FREE, DI, B_UNKNOWN), TC, "non-free"),
+    (8, GRA, (FREE, D_FREE, C_FREE, DI, B_TC), TC, "non-free"),
+    (8, MIS, (FREE, D_FREE, C_FREE, DI, B_TC_PKG), FR, "main"),
+    (8, MIS, (FREE, D_FREE, C_FREE, DI, B_TC), TC, "non-free"),  # base not in the archive
+    (8, MIS, (FREE, D_FREE, C_FREE, DI, B_TC_PKG_FIXED), TC, "non-free"),  # base not replaceable
+    (8, OSAID, (FREE, D_FREE, C_FREE, DI, B_TC), TC, "non-free"),  # same as the base
+    (8, OSAID, (FREE, D_FREE, C_FREE, DI, B_TC_MAIN), FR, "main"),  # same as the base
+    (8, OSAID, (FREE, D_FREE, C_FREE, DI, B_UNKNOWN), RJ, None),  # base's result unknown
+    # 9  public non-free data
+    (9, ML, (FREE, D_NONFREE, C_FREE, DI), TC, "non-free"),
+    (9, ML, (FREE, D_ONREQ, C_FREE, DI), TC, "non-free"),  # free licence but not public to anonymous users
+    (9, GRA, (FREE, D_NONFREE, C_FREE, DI), TC, "non-free"),
+    (9, MIS, (FREE, D_NONFREE, C_FREE, DI), TC, "non-free"),
+    (9, OSAID, (FREE, D_NONFREE, C_FREE, DI), FR, "main"),
+    (9, OSAID, (FREE, D_NONFREE, C_NFTC, DI), FR, "contrib"),
+    (9, OSAID, (FREE, D_NONFREE, C_FREE), TC, "non-free"),
+    (9, OSAID, (FREE, D_NONFREE, C_PARTIAL, DI), TC, "non-free"),
+    (9, OSAID, (FREE, D_NONFREE, C_FREE, DI, B_TC), TC, "non-free"),  # lineage cap
+    # 10 data withheld by upstream
+    (10, ML, (FREE, D_WITHHELD, C_FREE, DI), TC, "non-free"),
+    (10, GRA, (FREE, D_WITHHELD, C_FREE, DI), TC, "non-free"),
+    (10, MIS, (FREE, D_WITHHELD, C_FT, DI), TC, "non-free"),
+    (10, OSAID, (FREE, D_WITHHELD, C_FREE, DI), FR, "main"),
+    (10, OSAID, (FREE, D_WITHHELD, C_FREE), TC, "non-free"),
+    # 11 data never existed / deleted / unshareable
+    (11, ML, (FREE, D_GONE, C_FT, DI), TC, "non-free"),
+    (11, GRA, (FREE, D_GONE, C_FT, DI), TC, "non-free"),
+    (11, MIS, (FREE, D_GONE, C_FT), FR, "main"),
+    (11, MIS, (FREE, D_GONE, C_PARTIAL), TC, "non-free"),
+    (11, OSAID, (FREE, D_GONE, C_FREE, DI), FR, "main"),
+    (11, OSAID, (FREE, D_GONE, C_PARTIAL, DI), TC, "non-free"),
+]
+
+
+@pytest.mark.parametrize("rule, profile, fragments, category, section", CELLS,
+                         ids=[f"r{c[0]}-{c[1]}-{i}" for i, c in enumerate(CELLS)])
+def test_every_cell(rule, profile, fragments, category, section):
+    v = verdict_for(*fragments, profile=profile)
+    assert (v.category, v.section, v.rule) == (category, section, rule)
+    assert v.profile == profile
+    assert v.reasons[0].startswith(f"rule {rule} ")
+    assert any(r.startswith("inputs: L=") for r in v.reasons)
+    assert "ftpmasters decide" in v.reasons[-1] and "withdrawn" in v.reasons[-1]
+    assert v.inputs["profile"] == profile and "D" in v.inputs and "C" in v.inputs
+
+
+def test_every_row_and_profile_has_a_cell():
+    reached = {(rule, profile) for rule, profile, *_ in CELLS}
+    rows = {row.number for row in TABLE}
+    assert rows == set(range(1, 12))
+    assert reached == {(r, p) for r in rows for p in PROFILES}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_rule_12_keeps_main_and_warns(profile):
+    v = verdict_for(FREE, D_FREE, C_FREE, DI, profile=profile)  # reproducible: unknown (not declared)
+    assert (v.section, v.rule) == ("main", 6)
+    assert [f.tag for f in v.findings] == ["mlmodel-not-reproducible"]
+    assert any(r.startswith("rule 12:") for r in v.reasons)
+    quiet = verdict_for(FREE, D_FREE, C_FREE, DI, DOCUMENTED, profile=profile)
+    assert quiet.section == "main" and quiet.findings == ()
+    not_main = verdict_for(FREE, D_WITHHELD, C_FREE, profile=profile)
+    assert not any(r.startswith("rule 12:") for r in not_main.reasons)
+
+
+def test_non_free_results_say_main_may_only_suggest():
+    v = verdict_for(FREE, D_WITHHELD, C_FREE, profile=ML)
+    assert any("Suggest" in r for r in v.reasons)
+    assert not any("Suggest" in r for r in verdict_for(FREE, D_FREE, C_FREE, DI, profile=ML).reasons)
+
+
+def test_ml_policy_toxic_candy_placement_is_marked_unverified():
+    assert any("[placement unverified]" in r for r in verdict_for(FREE, D_WITHHELD, C_FREE, profile=ML).reasons)
+
+
+def test_generative_note():
+    v = verdict_for(FREE, D_FREE, C_FREE, DI, "generative: true", profile=ML)
+    assert v.section == "main"
+    assert any("Glaser" in r for r in v.reasons) and any("critical tasks" in r for r in v.reasons)
+    assert not any("critical tasks" in r for r in verdict_for(FREE, D_FREE, C_FREE, DI, "generative: true", profile=OSAID).reasons)
+
+
+def test_worst_dataset_decides():
+    assert verdict_for(FREE, "training-data: [{name: a, license: MIT, availability: public}, "
+                             "{name: b, license: CC-BY-NC-4.0, availability: public}]", C_FREE, DI, profile=ML).rule == 9
+    assert verdict_for(FREE, "training-data: [{name: a, license: MIT, availability: public}, "
+                             "{name: b, availability: unavailable}]", C_FREE, DI, profile=ML).rule == 10
+
+
+def test_unknown_profile():
+    with pytest.raises(PolicyError, match="unknown policy profile 'lax'"):
+        verdict_for(FREE, profile="lax")
+
+
+# ---------------------------------------------------------------- section check
+
+@pytest.mark.parametrize("section, area", [
+    ("science", "main"), ("", "main"), ("contrib/science", "contrib"), ("non-free/science", "non-free"),
+    ("non-free-firmware/kernel", "non-free-firmware"),
+])
+def test_area_of(section, area):
+    assert area_of(section) == area
+
+
+def toxic():
+    return verdict_for(FREE, D_WITHHELD, C_FREE, profile=ML)
+
+
+def test_toxic_candy_in_main_section_is_an_error_with_the_reason():
+    errors = section_findings(toxic(), {"src (source)": "science", "m-model": "science"})
+    assert [f.severity for f in errors] == ["error", "error"]
+    assert all(f.tag == "mlmodel-section-mismatch" for f in errors)
+    assert "use Section: non-free/science" in errors[0].message
+    assert "rule 10" in errors[0].message and "ToxicCandy" in errors[0].message
+
+
+def test_contrib_for_a_non_free_verdict_is_an_error():
+    errors = section_findings(toxic(), {"m-model": "contrib/science"})
+    assert len(errors) == 1 and errors[0].severity == "error"
+
+
+def test_matching_sections_pass():
+    assert section_findings(toxic(), {"src (source)": "non-free/science", "m-model": "non-free/science"}) == []
+    free = verdict_for(FREE, D_FREE, C_FREE, DI, profile=ML)
+    assert section_findings(free, {"src (source)": "science", "m": ""}) == []
+    contrib = verdict_for(FREE, D_FREE, C_NFTC, DI, profile=ML)
+    assert section_findings(contrib, {"m": "contrib/science"}) == []
+    assert section_findings(contrib, {"m": "science"})[0].severity == "error"
+
+
+def test_stricter_section_is_a_warning():
+    free = verdict_for(FREE, D_FREE, C_FREE, DI, profile=ML)
+    (f,) = section_findings(free, {"m": "non-free/science"})
+    assert f.severity == "warning" and f.tag == "mlmodel-section-stricter"
+
+
+def test_reject_is_one_error():
+    v = verdict_for(UNCLEAR, profile=ML)
+    (f,) = section_findings(v, {"a": "science", "b": "non-free/science"})
+    assert f.severity == "error" and f.tag == "mlmodel-policy-reject" and "rule 1" in f.message
+
+
+def test_non_free_firmware_is_not_for_models():
+    (f,) = section_findings(toxic(), {"m": "non-free-firmware/misc"})
+    assert f.severity == "error" and "not for models" in f.message
