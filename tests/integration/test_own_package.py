@@ -1,0 +1,83 @@
+"""dh-mlmodel's own .deb: built with dpkg-buildpackage, lintian-clean, installed, and used."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import DEMO, TOP, deb_files, have, needs_debhelper
+
+pytestmark = [pytest.mark.integration, needs_debhelper]
+
+
+def tracked_tree(dest: Path) -> Path:
+    """The checkout's files as git sees them (tracked and new, not ignored)."""
+    names = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=TOP, capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    for name in filter(None, names):
+        src = TOP / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def clean_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DH_", "DEB_", "PERL5LIB", "PYTHON"))}
+    env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
+    return env
+
+
+@pytest.fixture(scope="module")
+def own_deb(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("own")
+    src = tracked_tree(work / "dh-mlmodel-0.1.0")
+    proc = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=clean_env(),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert " passed" in proc.stdout  # the unit tests ran at build time
+    (deb,) = work.glob("dh-mlmodel_*_all.deb")
+    return deb
+
+
+def test_contents(own_deb):
+    files = deb_files(own_deb)
+    for path in ("usr/bin/dh_mlmodel", "usr/bin/mlmodel", "usr/share/perl5/Debian/Debhelper/Sequence/mlmodel.pm",
+                 "usr/lib/python3/dist-packages/dh_mlmodel/dh.py", "usr/share/man/man1/dh_mlmodel.1.gz",
+                 "usr/share/man/man1/mlmodel.1.gz"):
+        assert path in files
+    assert not [p for p in files if "__pycache__" in p or p.endswith(".pyc")]
+    fields = subprocess.run(["dpkg-deb", "-f", str(own_deb), "Provides", "Depends", "Architecture"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "Provides: dh-sequence-mlmodel" in fields and "Architecture: all" in fields
+    for dep in ("python3-debian", "python3-yaml", "python3-jinja2", "debhelper"):
+        assert dep in fields
+
+
+@pytest.mark.skipif(not have("lintian"), reason="lintian not installed")
+def test_lintian_no_errors_or_warnings(own_deb):
+    (changes,) = own_deb.parent.glob("*.changes")
+    out = subprocess.run(["lintian", "-I", "--pedantic", str(changes)], capture_output=True, text=True).stdout
+    bad = [line for line in out.splitlines() if line.startswith(("E:", "W:"))]
+    assert bad == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="installing a .deb needs root (CI runs as root)")
+def test_installed_deb_builds_the_demo(own_deb, tmp_path):
+    apt = ["apt-get", "-y", "-q", "--no-install-recommends", "-o", "Dpkg::Use-Pty=0"]
+    subprocess.run([*apt, "install", str(own_deb)], check=True, capture_output=True, env=clean_env())
+    try:
+        assert shutil.which("dh_mlmodel", path=clean_env()["PATH"]) == "/usr/bin/dh_mlmodel"
+        src = tmp_path / "demo-embed-1.0"
+        shutil.copytree(DEMO, src)
+        # No PATH or PERL5LIB tricks, and no -d: dpkg-checkbuilddeps finds dh-sequence-mlmodel provided.
+        proc = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=clean_env(),
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        (deb,) = tmp_path.glob("demo-embed_*_all.deb")
+        assert "usr/share/mlmodel/demo-embed/model.safetensors" in deb_files(deb)
+    finally:
+        subprocess.run([*apt, "purge", "dh-mlmodel"], capture_output=True, env=clean_env())
