@@ -1,17 +1,128 @@
-"""assess: code-execution risks of an artifact (issue 4 fills this in).
+"""assess: code-execution risks of an artifact (issue 4).
 
 `assess(facts, model_dir)` returns the extra findings for one described
-artifact; the inspect stage appends them.  Until the scanner lands it finds
-nothing, and dh_mlmodel says so in verbose mode.
+artifact; the inspect stage appends them.  Pickles are found by content in
+every container and judged by allowlist (risk/allowlist.py, docs/security.md);
+Keras configs, remote code, chat templates and ONNX external data are
+checked in risk/other.py.  `apply_allowlist` applies the per-file
+acceptances of debian/mlmodel.yaml.
 """
 from __future__ import annotations
 
+import fnmatch
+import json
+import re
 from pathlib import Path
+from typing import Any, Iterable
 
-from ..model import ArtifactFacts, Finding
+from ..model import ArtifactFacts, Finding, MLModelError
+from . import other
+from .containers import scan_file
 
-SCANNER_READY = False
+SCANNER_READY = True
+
+__all__ = ["assess", "scan_file", "apply_allowlist", "RiskError", "SCANNER_READY", "ACCEPTABLE_TAGS"]
+
+# Formats whose content detect.py recognised by a magic number that no
+# pickle or zip can carry; every other file is sniffed for pickles.
+_NOT_PICKLE = frozenset({"safetensors", "gguf", "tflite", "ggml-legacy", "lfs-pointer", "hdf5"})
+# Import findings a maintainer may accept per file and callable.
+ACCEPTABLE_TAGS = frozenset({"pickle-imports-unlisted-callable", "pickle-imports-dangerous-callable",
+                             "pickle-imports-unlisted-benign-class"})
+_CALLABLE = re.compile(r"^`([^`]+)`")
+
+
+class RiskError(MLModelError):
+    """The risk stage cannot go on (not raised for hostile files: those give findings)."""
 
 
 def assess(facts: ArtifactFacts, model_dir: Path) -> tuple[Finding, ...]:
-    return ()
+    a = facts.artifact
+    out: list[Finding] = []
+    if a.format not in _NOT_PICKLE:
+        out.extend(scan_file(a.path, a.relpath))
+    out.extend(_other_risks(facts, model_dir))
+    return tuple(out)
+
+
+def _other_risks(facts: ArtifactFacts, model_dir: Path) -> list[Finding]:
+    a, meta = facts.artifact, facts.metadata
+    out: list[Finding] = []
+    if a.format == "keras":
+        out.extend(other.scan_keras_zip(a.path, a.relpath))
+    elif a.format == "hdf5":
+        out.extend(other.scan_h5(a.path, a.relpath))
+    auto_map = meta.get("auto_map")
+    if auto_map is None and a.format in ("config-json", "tokenizer-config"):
+        auto_map = _json_field(a.path, "auto_map")
+    out.extend(other.auto_map_findings(auto_map, a.relpath, model_dir, a.path.parent))
+    out.extend(_template_risks(facts))
+    if a.format == "onnx" and meta.get("external_data"):
+        out.extend(other.onnx_external_findings(meta["external_data"], a.path, a.relpath, model_dir))
+    if a.relpath.endswith(".py"):
+        out.append(Finding("python-code-shipped", "warning",
+                           "Python code in the model directory (runs under trust_remote_code or when imported)",
+                           a.relpath, ""))
+    return out
+
+
+def _template_risks(facts: ArtifactFacts) -> list[Finding]:
+    a, meta = facts.artifact, facts.metadata
+    template = meta.get("chat_template")
+    member = "chat_template"
+    if template is None and a.format == "tokenizer-config":
+        template = _json_field(a.path, "chat_template")
+    if template is None and (a.format == "chat-template" or a.relpath.endswith(".jinja")):
+        template, member = other.read_text_capped(a.path), ""
+    if a.format == "gguf":
+        member = "tokenizer.chat_template"
+    templates = template if isinstance(template, list) else [template]
+    out = []
+    for t in templates:  # tokenizer_config may hold a list of {"name", "template"}
+        text = t.get("template") if isinstance(t, dict) else t
+        if isinstance(text, str):
+            out.extend(other.chat_template_findings(text, a.relpath, member or a.relpath))
+    return out
+
+
+def _json_field(path: Path, key: str) -> Any:
+    text = other.read_text_capped(path)
+    try:
+        data = json.loads(text) if text else None
+    except (ValueError, RecursionError):
+        return None
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def finding_callable(f: Finding) -> str | None:
+    """The `module.name` an import finding is about (messages start with it)."""
+    if f.tag not in ACCEPTABLE_TAGS:
+        return None
+    m = _CALLABLE.match(f.message)
+    return m.group(1) if m else None
+
+
+def apply_allowlist(findings: Iterable[Finding], pickle_allow: Iterable[Any]) -> tuple[list[Finding], list[dict]]:
+    """Drop the import findings a maintainer accepted in debian/mlmodel.yaml.
+
+    `pickle_allow` holds declaration.PickleAllow records (file glob,
+    callables, reason).  Returns (kept findings, accepted), where accepted
+    lists {"file", "callable", "reason", "tag"} for the per-package record.
+    A glob matches the finding's path; `*` in a callable is not expanded:
+    each callable must be named.
+    """
+    rules = list(pickle_allow)
+    kept, accepted = [], []
+    for f in findings:
+        name = finding_callable(f)
+        rule = next((r for r in rules if name and name in tuple(r.callables)
+                     and fnmatch.fnmatchcase(f.path, r.file)), None) if name else None
+        if rule is None:
+            kept.append(f)
+            continue
+        record = {"file": f.path, "callable": name, "reason": rule.reason, "tag": f.tag}
+        if f.member:
+            record["member"] = f.member
+        if record not in accepted:
+            accepted.append(record)
+    return kept, accepted

@@ -416,7 +416,7 @@ def _local_entries(f: BinaryIO, base: int, size: int) -> list[ZipEntry]:
     return entries
 
 
-def _member_stream(f: BinaryIO, e: ZipEntry, end: int) -> Stream:
+def member_stream(f: BinaryIO, e: ZipEntry, end: int) -> Stream:
     length = max(0, min(e.csize, end - e.data_start))
     raw = FileWindow(f, e.data_start, length)
     if e.method == 0:
@@ -472,7 +472,7 @@ def scan_zip(ctx: Ctx, f: BinaryIO, base: int, size: int, prefix: str, depth: in
         elif torch_zip and (e.name.endswith("/data.pkl") or e.name == "data.pkl"):
             rules = "torch"
         try:
-            stream = _member_stream(f, e, base + size)
+            stream = member_stream(f, e, base + size)
             opener = (lambda e=e: (f, e.data_start, e.csize)) if e.method == 0 else None
             scan_stream(ctx, stream, member, depth, rules=rules, opener=opener)
         except (ContainerError, StreamError) as exc:
