@@ -1,0 +1,122 @@
+"""`mlmodel classify [--policy P] [--json] [SOURCE_DIR]`: where each declared model belongs (spec §6).
+
+Reads SOURCE_DIR/debian/mlmodel.yaml, inspects each model directory
+(headers only, no hashing), merges declaration and files, and applies the
+policy profile.  Exit 0 when every model is placed, 1 when any is
+`reject`, 2 on usage, I/O or declaration errors.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..declaration import PROFILES, Declaration, ModelDecl, find_declaration, load_declaration
+from ..inspect import inspect_model_dir
+from ..model import Finding, MLModelError, Verdict
+from ..policy import decide
+from ..provenance import BaseInfo, Provenance, chain_lookups, find_package_metadata, merge, record_lookup
+
+HELP = "decide main / contrib / non-free for each declared model, with the rule and the reasons"
+EXIT_OK, EXIT_REJECT, EXIT_USAGE = 0, 1, 2
+SEVERITY_LETTER = {"error": "E", "warning": "W", "info": "I", "pedantic": "P"}
+
+
+class ClassifyError(MLModelError):
+    """The source tree cannot be classified (no declaration, missing model directory, base cycle)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy", choices=PROFILES, default=None,
+                        help="policy profile (default: the declaration's policy:, else ml-policy)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (spec §6)")
+    parser.add_argument("source_dir", nargs="?", default=".", metavar="SOURCE_DIR",
+                        help="the unpacked source package (default: .)")
+
+
+def _model_dir(source: Path, m: ModelDecl) -> Path:
+    d = source / m.path
+    if not d.is_dir():
+        raise ClassifyError(d, f"model {m.name}: path {m.path!r} is not a directory")
+    # The loader refuses '..' and absolute paths; a symlinked path may still point out of the tree.
+    if not d.resolve().is_relative_to(source.resolve()):
+        raise ClassifyError(d, f"model {m.name}: path {m.path!r} leaves the source tree")
+    return d
+
+
+def classify_source(source: Path, profile: str | None = None,
+                    record_roots: tuple[Path, ...] | None = None) -> list[tuple[Verdict, Provenance]]:
+    """The verdict and provenance of every declared model, bases before the models built on them."""
+    path = find_declaration(source)
+    if path is None:
+        raise ClassifyError(source / "debian/mlmodel.yaml", "no declaration (write one; `mlmodel init` starts it)")
+    declaration = load_declaration(path)
+    profile = profile or declaration.policy
+    records = record_lookup(record_roots) if record_roots is not None else record_lookup()
+    done: dict[str, tuple[Verdict, Provenance]] = {}
+    for m in declaration.models:
+        _decide_with_bases(source, declaration, m, profile, records, done, ())
+    return [done[m.name] for m in declaration.models]
+
+
+def _decide_with_bases(source: Path, declaration: Declaration, m: ModelDecl, profile: str, records, done, stack) -> None:
+    """Decide a model's sibling bases first (recursively), then the model itself."""
+    if m.name in done:
+        return
+    if m.name in stack:
+        raise ClassifyError(declaration.path, f"line {m.line}: models form a base-model cycle: "
+                                              + " -> ".join(stack + (m.name,)))
+    for base in m.base_models:
+        sibling = declaration.model(base.name) if base.name else None
+        if sibling is not None:
+            _decide_with_bases(source, declaration, sibling, profile, records, done, stack + (m.name,))
+
+    def sibling_lookup(base) -> BaseInfo | None:
+        if base.name and base.name in done:
+            v = done[base.name][0]
+            category = "unknown" if v.category == "reject" else v.category
+            return BaseInfo(base.name, category, v.section, base.package, base.replaceable,
+                            f"model {base.name} of this declaration (rule {v.rule})")
+        return None
+
+    model_dir = _model_dir(source, m)
+    report = inspect_model_dir(model_dir, exclude=m.exclude, hash=False)
+    metadata = find_package_metadata(*dict.fromkeys([source, model_dir]))
+    prov = merge(m, report, base_lookup=chain_lookups(sibling_lookup, records), package_metadata=metadata)
+    done[m.name] = (decide(prov, profile), prov)
+
+
+def to_json(results: list[tuple[Verdict, Provenance]]) -> dict[str, Any]:
+    models = []
+    for verdict, prov in results:
+        entry = verdict.to_json()
+        entry["findings"] = [f.to_json() for f in prov.findings + verdict.findings]
+        models.append(entry)
+    return {"models": models}
+
+
+def _print_text(results: list[tuple[Verdict, Provenance]]) -> None:
+    for verdict, prov in results:
+        placed = f"{verdict.category} -> {verdict.section}" if verdict.section else "reject (cannot be placed automatically)"
+        print(f"{verdict.model}: {placed} ({verdict.profile}, rule {verdict.rule})")
+        for reason in verdict.reasons:
+            print(f"  {reason}")
+        findings: tuple[Finding, ...] = prov.findings + verdict.findings
+        for f in findings:
+            where = f" [{f.path}]" if f.path else ""
+            print(f"  {SEVERITY_LETTER.get(f.severity, '?')}: {f.tag}{where}: {f.message}".replace("\n", "\\n"))
+
+
+def run(args: argparse.Namespace) -> int:
+    source = Path(args.source_dir)
+    if not source.is_dir():
+        raise ClassifyError(source, "not a directory")
+    results = classify_source(source, args.policy)
+    if args.json:
+        json.dump(to_json(results), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        _print_text(results)
+    return EXIT_REJECT if any(v.category == "reject" for v, _ in results) else EXIT_OK
