@@ -27,6 +27,7 @@ from .model import Artifact, MLModelError
 from .roles import role_for_name
 
 PREFIX_SIZE = 4096
+MARKER_SEARCH_SIZE = 64 << 10
 PICKLE_SNIFF_SIZE = 1 << 20  # protocol 0/1 pickles have no magic: parse this much
 MIN_PICKLE_OPCODES_TRUNCATED = 32  # a prefix that parses this far and is cut off is a pickle
 
@@ -54,6 +55,10 @@ FORMAT_ROLES = {
     "tokenizer-config": "tokenizer", "special-tokens": "tokenizer", "chat-template": "tokenizer",
     "model-card": "docs", "config-json": "config", "generation-config": "config", "safetensors-index": "config",
 }
+# Models in formats we do not parse, recognised by a marker in their first bytes:
+# OpenCV cascades and SVMs (cv::FileStorage XML/YAML) and HTS voices (hts_engine API's [GLOBAL] header).
+MODEL_MARKERS = (b"<opencv_storage>", b"opencv_ml_", b"[GLOBAL]\nHTS_VOICE_VERSION")
+
 # File names (lower case) of the HF side files, confirmed by content below.
 NAME_FORMATS = {
     "tokenizer.json": "tokenizer-json", "tokenizer_config.json": "tokenizer-config",
@@ -278,7 +283,11 @@ def role_for(fmt: str, relpath: str, prefix: bytes) -> str:
         return "tokenizer"  # a vocab-only GGUF (llama.cpp's ggml-vocab-*.gguf)
     if fmt in WEIGHT_FORMATS:
         return "weights"
-    return FORMAT_ROLES.get(fmt) or role_for_name(relpath)
+    if fmt in FORMAT_ROLES:
+        return FORMAT_ROLES[fmt]
+    if fmt in ("text", "other") and any(marker in prefix for marker in MODEL_MARKERS):
+        return "weights"
+    return role_for_name(relpath)
 
 
 def detect(path: Path, relpath: str) -> Artifact:
@@ -289,6 +298,9 @@ def detect(path: Path, relpath: str) -> Artifact:
         with open(path, "rb") as f:
             prefix = f.read(PREFIX_SIZE)
         fmt = sniff_format(path, relpath, size, prefix)
+        if fmt in ("text", "other") and size > len(prefix):
+            with open(path, "rb") as f:  # a licence comment can push a model marker past the prefix
+                prefix = f.read(MARKER_SEARCH_SIZE)
     except OSError as exc:
         raise DetectError(relpath, f"cannot read: {exc.strerror or exc}") from None
     return Artifact(path=path, relpath=relpath, size=size, format=fmt, role=role_for(fmt, relpath, prefix))
