@@ -31,6 +31,10 @@ class DhError(Exception):
     """Stops the tool with `TOOL: error: message` and exit 255."""
 
 
+class NothingToDo(Exception):
+    """No package to act on: Dh_Lib exits 0 at once (after its warning)."""
+
+
 @dataclass
 class DhContext:
     tool: str
@@ -243,6 +247,10 @@ def parse_dh_args(tool: str, argv: list[str],
     ctx.packages = list_packages(tool, selection, env)
     if ns.remaining_packages:
         ctx.packages = [p for p in ctx.packages if tool not in _load_log(p)]
+    if not ctx.packages:
+        if {"-i", "-a"} & set(selection):
+            ctx.warning("You asked that all arch in(dep) packages be built, but there are none of that type.")
+        raise NothingToDo()
     if ctx.tmpdir and len(ctx.packages) > 1:
         raise DhError("-P was specified, but it only works when acting on a single package")
     return ctx
@@ -292,8 +300,12 @@ def atomic_write_text(path: Path, text: str, mode: int = 0o644) -> None:
     os.replace(tmp, path)
 
 
-def addsubstvar(ctx: DhContext, package: str, var: str, value: str) -> None:
-    """Add VALUE to the ", "-separated list in debian/PKG.substvars (sorted, de-duplicated)."""
+def addsubstvar(ctx: DhContext, package: str, var: str, value: str, *, optional: bool = True) -> None:
+    """Add VALUE to the ", "-separated list in debian/PKG.substvars (sorted, de-duplicated).
+
+    A new variable is written `var?=value` when OPTIONAL, so dpkg-gencontrol
+    does not warn when debian/control does not use it (dpkg >= 1.21.8).
+    """
     if "\n" in value or "\r" in value:
         raise DhError(f"refusing a substvar value with a newline ({var})")
     path = Path(f"debian/{package}.substvars")
@@ -309,7 +321,7 @@ def addsubstvar(ctx: DhContext, package: str, var: str, value: str) -> None:
             line = f"{var}{m.group(1)}{', '.join(sorted(items))}"
         out.append(line)
     if not present:
-        out.append(f"{var}={value}")
+        out.append(f"{var}{'?=' if optional else '='}{value}")
     if out != lines and not ctx.no_act:
         atomic_write_text(path, "".join(f"{line}\n" for line in out))
 
@@ -349,6 +361,8 @@ def run_tool(main: Callable[[DhContext], None], tool: str, argv: list[str],
     except DhError as exc:
         print(f"{tool}: error: {exc}", file=sys.stderr, flush=True)
         return EXIT_ERROR
+    except NothingToDo:
+        return 0
     except Exception as exc:  # a bug of ours: still one line, the traceback only when asked for
         if os.environ.get("DH_VERBOSE"):
             raise

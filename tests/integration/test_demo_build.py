@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEMO, deb_extract, deb_files, dpkg_buildpackage, needs_debhelper
+from conftest import DEMO, deb_extract, deb_files, dpkg_buildpackage, intree_env, needs_debhelper
 
 pytestmark = [pytest.mark.integration, needs_debhelper]
 
@@ -38,9 +38,20 @@ def built(tmp_path_factory):
 def test_three_debs(built):
     _, _, debs, proc = built
     assert sorted(debs) == sorted(EXPECTED)
-    assert "dh_mlmodel" in proc.stdout  # dh ran it (after dh_lintian)
-    order = [line.strip() for line in proc.stdout.splitlines() if line.strip().startswith("dh_")]
-    assert order.index("dh_mlmodel") == order.index("dh_lintian") + 1
+    assert "   dh_mlmodel" in proc.stdout.splitlines()  # dh ran it
+
+
+def test_sequence_position(built):
+    """After dh_lintian, before the steps that must see the files; dh_strip_nondeterminism kept away."""
+    _, src, _, _ = built
+    out = subprocess.run(["dh", "binary", "--no-act"], cwd=src, env=intree_env(), capture_output=True,
+                         text=True, check=True).stdout
+    order = [line.split()[0] for line in out.splitlines() if line.strip()]
+    at = order.index("dh_mlmodel")
+    assert order[at - 1] == "dh_lintian"
+    for later in ("dh_compress", "dh_fixperms", "dh_strip_nondeterminism", "dh_gencontrol", "dh_md5sums"):
+        assert order.index(later) > at
+    assert "dh_strip_nondeterminism -Xusr/share/mlmodel/" in out
 
 
 @pytest.mark.parametrize("package", sorted(EXPECTED))

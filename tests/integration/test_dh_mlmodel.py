@@ -137,7 +137,8 @@ def test_newline_in_file_name(demo_source):
 
 def test_uncovered_by_copyright(demo_source):
     cp = demo_source / "debian/copyright"
-    cp.write_text(cp.read_text().replace("Files: model/*", "Files: model/README.md"))
+    cp.write_text(cp.read_text().replace("Files: *\n", "Files: debian/* training/*\n")
+                  .replace("Files: model/*", "Files: model/README.md"))
     proc = dh_mlmodel(demo_source)
     assert_one_error_line(proc, "model/model.safetensors", "copyright")
     assert not any((demo_source / "debian" / p).exists() for p in PACKAGES)
