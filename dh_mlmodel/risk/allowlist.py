@@ -9,6 +9,7 @@ Sources:
   (dumped from the installed wheel; docs/formats.md §4.4).
 - NumPy entries: the safe lists of picklescan (`scanner.py`, `_safe_globals`)
   and fickling (`fickling/ml.py`, `ML_ALLOWLIST`); docs/formats.md §4.4.
+- NumPy `numpy/_core/numeric.py` (`_frombuffer`, protocol-5 arrays).
 - joblib `joblib/numpy_pickle.py`: `NumpyArrayWrapper` is how joblib stores
   arrays; it only reads array bytes that follow it in the stream.
 """
@@ -55,6 +56,9 @@ NUMPY_ALLOWED = frozenset({
     "numpy.dtype", "numpy.ndarray",
     "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct",
     "joblib.numpy_pickle.NumpyArrayWrapper",
+    # protocol 5 arrays: ndarray.__reduce_ex__ names numpy's frombuffer wrapper
+    # (numpy/_core/numeric.py, `_frombuffer`), which only views a byte buffer.
+    "numpy.core.numeric._frombuffer", "numpy._core.numeric._frombuffer",
 })
 
 # TorchScript pickles are read by torch's C++ unpickler, which resolves only

@@ -194,6 +194,8 @@ def _rest(stream: Stream) -> int:
 
 def _looks_like_pickle(scan: PickleScan) -> bool:
     """For content without a magic number: did the walk find a pickle (protocol 0/1)?"""
+    if scan.protocol > 5:
+        return False  # pickle.load refuses unknown protocols before running anything
     if scan.protocol >= 2:
         return True
     valid = [i for i in scan.imports if _IDENT.match(i.dotted)]
