@@ -193,22 +193,28 @@ SPDX_ONLY: tuple[LicenseInfo, ...] = (
     LicenseInfo(None, "CC-BY-NC-ND-2.5", "CC-BY-NC-ND-2.5", NON_FREE, _R_ND + "; " + _R_NC),
     LicenseInfo(None, "OpenRAIL-M", "OpenRAIL-M", NON_FREE, _R_RAIL),  # current SPDX list has these two
     LicenseInfo(None, "CreativeML-OpenRAIL-M", "CreativeML-OpenRAIL-M", NON_FREE, _R_RAIL),
-    LicenseInfo(None, "LicenseRef-EST", "EST", FREE,
-                "[I] Edinburgh Speech Tools licence (festival voices): permissive, in main"),
-    LicenseInfo(None, "LicenseRef-Intel-OpenCV", "Intel-OpenCV", FREE,
-                "[I] Intel licence of OpenCV's cascades: BSD-style, in main"),
+    # Licences Debian's own copyright files name by DEP-5 short name (corpus: festvox, sentencepiece's Botchan text).
+    LicenseInfo(None, "LicenseRef-EST-2000", "EST-2000", FREE,
+                "[I] Edinburgh Speech Tools / CMU permissive licence; festival and its voices are in main"),
+    LicenseInfo(None, "LicenseRef-EST-2003", "EST-2003", FREE,
+                "[I] Edinburgh Speech Tools / CMU permissive licence (modifications marked); festival voices are in main"),
+    LicenseInfo(None, "LicenseRef-Public-Domain", "public-domain", FREE,
+                "[I] public-domain work: no licence is needed, but check the claim holds where Debian distributes"),
 )
 
 _BY_SPDX: dict[str, LicenseInfo] = {}
 _BY_HF: dict[str, LicenseInfo] = {}
+_BY_DEP5: dict[str, LicenseInfo] = {}
 for _row in LICENSES + SPDX_ONLY:
     _BY_SPDX.setdefault(_row.spdx.lower(), _row)
     if _row.hf_id:
         _BY_HF[_row.hf_id] = _row
+    if _row.dep5 and not _row.ambiguous:
+        _BY_DEP5.setdefault(_row.dep5.lower(), _row)
 
 # Aliases seen in model cards, wheel metadata and DEP-5 files.
 _ALIASES = {
-    "expat": "MIT", "apache 2.0": "Apache-2.0", "apache-2": "Apache-2.0", "apache license 2.0": "Apache-2.0",
+    "expat": "MIT", "public domain": "LicenseRef-Public-Domain", "apache 2.0": "Apache-2.0", "apache-2": "Apache-2.0", "apache license 2.0": "Apache-2.0",
     "apache software license": "Apache-2.0", "apache license, version 2.0": "Apache-2.0", "mit license": "MIT",
     "bsd-2-clause-simplified": "BSD-2-Clause", "gpl-2": "GPL-2.0-only", "gpl-2+": "GPL-2.0-or-later",
     "gpl-3": "GPL-3.0-only", "gpl-3+": "GPL-3.0-or-later", "lgpl-2.1+": "LGPL-2.1-or-later",
@@ -223,7 +229,7 @@ KNOWN_EXCEPTIONS = frozenset(e.lower() for e in (
 
 
 def lookup(license_id: str) -> LicenseInfo | None:
-    """The table row for one licence id: an HF id, an SPDX id (any case) or a known alias."""
+    """The table row for one licence id: an HF id, an SPDX id (any case), a known alias or a DEP-5 short name."""
     key = license_id.strip()
     low = key.lower()
     if low in _BY_HF:
@@ -233,7 +239,7 @@ def lookup(license_id: str) -> LicenseInfo | None:
     alias = _ALIASES.get(low)
     if alias and alias.lower() in _BY_SPDX:
         return _BY_SPDX[alias.lower()]
-    return None
+    return _BY_DEP5.get(low)
 
 
 def spdx_id(license_id: str) -> str | None:

@@ -47,6 +47,7 @@ GENERATIVE_TAGS = frozenset({
 
 # Package metadata file names that carry a licence (wheel/sdist, npm).
 PACKAGE_METADATA_NAMES = ("METADATA", "PKG-INFO", "package.json")
+PACKAGE_SOURCE_SUFFIX = " (package metadata)"
 
 
 class ProvenanceError(MLModelError):
@@ -452,7 +453,7 @@ def merge(decl: ModelDecl, report: Any = None, *, base_lookup: BaseLookup | None
     for p in package_metadata:
         lic = package_license(p)
         if lic:
-            pkg_claims.append((f"{p.name} (package metadata)", lic))
+            pkg_claims.append((f"{p.name}{PACKAGE_SOURCE_SUFFIX}", lic))
     claims = _license_claims(decl, report, pkg_claims)
     findings = _license_findings(claims)
     notes: list[str] = []
@@ -462,10 +463,16 @@ def merge(decl: ModelDecl, report: Any = None, *, base_lookup: BaseLookup | None
         license, license_source = chosen.expression, chosen.source
         if chosen.source != "declaration":
             notes.append(f"licence not declared; taken from {chosen.source}")
-            if chosen.source.endswith("(package metadata)"):
-                findings.append(Finding("mlmodel-license-from-package", "warning",
-                                        f"the weights' licence was taken from {_show(chosen.source)}, which may cover "
-                                        "only the code that ships the model; declare license: in debian/mlmodel.yaml"))
+        if chosen.source.endswith(PACKAGE_SOURCE_SUFFIX):
+            # A wheel's or npm package's licence often covers only the code around the model
+            # (corpus: llama-cpp-python's MIT over Llama/Gemma vocabularies): never enough on its own.
+            status = licenses.LicenseStatus(chosen.expression, licenses.UNCLEAR,
+                                            f"only the package metadata names a licence ({_show(chosen.expression)}), "
+                                            "which may cover just the code that ships the model; declare license:")
+            findings.append(Finding("mlmodel-license-from-package", "warning",
+                                    f"the only licence found is {_show(chosen.expression)} in {_show(chosen.source)}; "
+                                    "it may cover only the code that ships the model: declare license: in "
+                                    "debian/mlmodel.yaml"))
     else:
         status = licenses.classify(None)
         license, license_source = None, "none"

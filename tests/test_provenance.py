@@ -117,8 +117,14 @@ def test_package_licence_is_a_last_resort_with_a_warning(tmp_path: Path):
     (tmp_path / "package.json").write_text(json.dumps({"license": {"type": "ISC"}}))
     write_gguf(tmp_path / "m.gguf", {"general.name": "x"})
     prov = merge(decl(""), inspect_model_dir(tmp_path, hash=False), package_metadata=[tmp_path / "package.json"])
-    assert prov.license == "ISC" and prov.L == "free"
+    assert prov.license == "ISC" and prov.L == "unclear"  # the wrapper's licence alone never places a model
     assert "mlmodel-license-from-package" in tags(prov)
+    assert decide(prov, "ml-policy").category == "reject"
+    same = merge(decl(""), inspect_model_dir(tmp_path, hash=False), package_metadata=[tmp_path / "package.json"])
+    assert same.license_source == "package.json (package metadata)"
+    declared = merge(decl("license: MIT\n"), inspect_model_dir(tmp_path, hash=False),
+                     package_metadata=[tmp_path / "package.json"])
+    assert declared.L == "free" and "mlmodel-license-mismatch" in tags(declared)
 
 
 def test_bad_package_json(tmp_path: Path):
