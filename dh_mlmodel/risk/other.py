@@ -85,8 +85,11 @@ def scan_h5(path: Path, relpath: str) -> list[Finding]:
     with open(path, "rb") as f:
         data = f.read(H5_SCAN_LIMIT)
     seen_lambda = False
+    covered = 0  # end of the last parsed config: nested class_name objects are inside it
     for m in re.finditer(rb'\{"class_name": ?"', data):
-        config = _json_at(data, m.start())
+        if m.start() < covered:
+            continue
+        config, covered = _json_at(data, m.start())
         if config is None:
             continue
         found = keras_config_findings(config, relpath, "model_config")
@@ -103,10 +106,10 @@ def _json_at(data: bytes, start: int):
     decoder = json.JSONDecoder()
     try:
         text = data[start:start + JSON_LIMIT].decode("utf-8", "replace")
-        value, _ = decoder.raw_decode(text)
-        return value
+        value, end = decoder.raw_decode(text)
+        return value, start + len(text[:end].encode("utf-8", "replace"))
     except (ValueError, RecursionError):
-        return None
+        return None, start
 
 
 # ---------------------------------------------------------------- remote code
