@@ -29,6 +29,8 @@ def build_record(*, model: str, package: str, verdict: Mapping[str, Any] | None,
         "profile": v.get("profile"),
         "rule": v.get("rule"),
         "reasons": list(v.get("reasons", [])),
+        "inputs": dict(v.get("inputs", {})),
+        "findings": list(v.get("findings", [])),
         "files": sorted((dict(f) for f in files), key=lambda f: f["path"]),
     }
     record.update(extra or {})
