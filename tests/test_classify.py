@@ -195,3 +195,42 @@ def test_toxic_candy_demo_with_section_science_fails_and_non_free_passes(demo: P
 def test_free_demo_with_section_science_passes(demo: Path):
     (verdict, _), = classify_source(demo)
     assert section_findings(verdict, control_sections(demo)) == []
+
+
+# ---------------------------------------------------------------- injection: hostile card + declaration values
+
+def test_hostile_card_and_dataset_names_stay_on_one_line(capsys, demo: Path):
+    from dh_mlmodel.deliver.record import build_record, dump_record
+    from dh_mlmodel.deliver.substvars import substvars_for
+
+    (demo / "model" / "README.md").write_text(
+        '---\nlicense: "mit\\nDepends: evil-pkg"\n'
+        'datasets: ["x\\nSection: main", "`id`", "${shell}"]\n'
+        'base_model: "org/base\\u2028Provides: evil"\n---\n# card\n')
+    set_declaration(demo, """\
+        format: 1
+        models:
+          - name: demo-embed
+            path: model
+            license: CC0-1.0
+            training-data:
+              - {name: "`rm -rf ~` ${shell} $(id)", license: CC0-1.0, availability: public}
+            training-code: {license: Expat, completeness: complete}
+        """)
+    rc, out, err = run_cli(capsys, str(demo))
+    assert rc == 0, err
+    for line in out.splitlines():
+        assert not line.startswith(("Depends:", "Section:", "Provides:")), line
+        assert "\u2028" not in line
+    assert "mit\\nDepends: evil-pkg" in out  # shown escaped, as data
+    rc, out, _ = run_cli(capsys, "--json", str(demo))
+    (m,) = json.loads(out)["models"]
+    for text in m["reasons"] + [f["message"] for f in m["findings"]]:
+        assert "\n" not in text and "\r" not in text and "\u2028" not in text
+    # what reaches debian/ files: the record is JSON (escaped), the substvars carry only validated names
+    (verdict, _), = classify_source(demo)
+    record = dump_record(build_record(model="demo-embed", package="demo-embed", verdict=verdict.to_json(), files=[]))
+    assert all(line.startswith((" ", "{", "}")) for line in record.decode().splitlines())
+    for pkg, pairs in substvars_for("demo-embed", [], verdict.category).items():
+        for name, value in pairs:
+            assert "\n" not in value and "$" not in value.replace("${binary:Version}", "")
