@@ -323,10 +323,15 @@ class ZipEntry:
 
 def zip_entries(f: BinaryIO, base: int, size: int) -> list[ZipEntry]:
     """The members of a zip at f[base:base+size], from the central directory, CRCs and flags ignored."""
-    tail_len = min(size, 65535 + 22)
+    tail_len = min(size, 22 + 56 + 20)  # most zips have no comment: EOCD and zip64 records
     f.seek(base + size - tail_len)
     tail = f.read(tail_len)
     at = tail.rfind(b"PK\x05\x06")
+    if at < 0:
+        tail_len = min(size, 65535 + 22 + 56 + 20)
+        f.seek(base + size - tail_len)
+        tail = f.read(tail_len)
+        at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
         return _local_entries(f, base, size)
     eocd = base + size - tail_len + at

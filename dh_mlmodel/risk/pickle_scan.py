@@ -36,6 +36,12 @@ TORCH_OPCODES = frozenset(
     "NONE NEWFALSE NEWTRUE EMPTY_TUPLE EMPTY_LIST EMPTY_DICT EMPTY_SET BININT BININT1 BININT2 "
     "BINFLOAT BINUNICODE SHORT_BINSTRING BINPERSID BINGET LONG_BINGET BINPUT LONG_BINPUT LONG1 "
     "PROTO STOP".split())
+# Opcodes that only push their (non-bytes) argument, and the memo ones.
+_PLAIN_PUSH = frozenset({"BININT", "BININT1", "BININT2", "BINUNICODE", "SHORT_BINUNICODE", "BINFLOAT",
+                         "LONG1", "INT", "LONG", "FLOAT", "UNICODE", "BINUNICODE8", "STRING"})
+_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
+_GETS = frozenset({"GET", "BINGET", "LONG_BINGET"})
+MAX_STACK = 10_000_000  # a pickle that keeps pushing is a denial of service, not a model
 CALL_OPCODES = frozenset({"REDUCE", "BUILD", "NEWOBJ", "NEWOBJ_EX", "OBJ", "INST"})
 
 
@@ -122,8 +128,34 @@ class PickleSyntaxError(Exception):
     pass
 
 
+_FIXED_ARGS = {name: struct.Struct(fmt) for name, fmt in {
+    "BINPUT": "<B", "BINGET": "<B", "LONG_BINPUT": "<I", "LONG_BINGET": "<I", "BININT": "<i", "BININT1": "<B",
+    "BININT2": "<H", "BINFLOAT": ">d", "PROTO": "<B", "FRAME": "<Q", "EXT1": "<B", "EXT2": "<H", "EXT4": "<i",
+}.items()}
+
+
+_K_PUSH, _K_PUT, _K_GET, _K_MARK, _K_STOP, _K_OTHER = range(6)
+
+
+def _kind(name: str) -> int:
+    return (_K_PUSH if name in _PLAIN_PUSH else _K_PUT if name in _PUTS else _K_GET if name in _GETS
+            else _K_MARK if name == "MARK" else _K_STOP if name == "STOP" else _K_OTHER)
+
+
+# opcode byte -> (kind, fixed-size argument struct or None, pickletools opcode)
+_TABLE: list = [None] * 256
+for _op in pickletools.opcodes:
+    _TABLE[ord(_op.code)] = (_kind(_op.name), _FIXED_ARGS.get(_op.name), _op)
+
+
 def _read_arg(op, stream: Stream):
     """The argument of `op`; big length-prefixed ones are skipped (Blob)."""
+    fixed = _FIXED_ARGS.get(op.name)
+    if fixed is not None:
+        data = stream.read(fixed.size)
+        if len(data) != fixed.size:
+            raise PickleSyntaxError(f"{op.name}: truncated argument")
+        return fixed.unpack(data)[0]
     spec = _LENGTH_ARGS.get(op.name)
     if spec is None:
         return op.arg.reader(stream)
@@ -190,26 +222,65 @@ class Machine:
 
     # -- the loop
     def run(self) -> PickleScan:
-        scan = self.scan
+        """Walk to STOP.  The buffer of the stream is read inline: this loop is the scanner's hot path."""
+        scan, s, stack, memo = self.scan, self.s, self.stack, self.memo
+        first = [-1] * 256  # offset where each opcode byte first occurs
+        order: list[int] = []
+        ops = 0
+        base = self.base
         try:
             while True:
-                offset = self.base + self.s.pos
-                code = self.s.read(1)
-                if not code:
-                    raise PickleSyntaxError("data ends before STOP")
-                op = OPCODES.get(code)
-                if op is None:
-                    raise PickleSyntaxError(f"unknown opcode byte {code!r}")
-                arg = _read_arg(op, self.s) if op.arg is not None else None
-                scan.ops += 1
-                scan.opcodes.setdefault(op.name, offset)
-                if op.name == "STOP":
+                buf, b = s.buf, s.bpos
+                pos = s.pos
+                if b < len(buf):
+                    code = buf[b]
+                    s.bpos, s.pos = b + 1, pos + 1
+                else:
+                    c = s.read(1)
+                    if not c:
+                        raise PickleSyntaxError("data ends before STOP")
+                    code = c[0]
+                entry = _TABLE[code]
+                if entry is None:
+                    raise PickleSyntaxError(f"unknown opcode byte {bytes([code])!r}")
+                kind, fixed, op = entry
+                if fixed is not None:
+                    buf, b = s.buf, s.bpos
+                    if b + fixed.size <= len(buf):
+                        arg = fixed.unpack_from(buf, b)[0]
+                        s.bpos, s.pos = b + fixed.size, s.pos + fixed.size
+                    else:
+                        arg = _read_arg(op, s)
+                elif op.arg is not None:
+                    arg = _read_arg(op, s)
+                else:
+                    arg = None
+                ops += 1
+                if first[code] < 0:
+                    first[code] = base + pos
+                    order.append(code)
+                # The hot opcodes of real checkpoints, handled inline (speed only).
+                if kind == _K_PUSH:
+                    stack.append(arg)
+                elif kind == _K_PUT:
+                    memo[arg] = stack[-1] if stack else UNKNOWN
+                elif kind == _K_GET and arg in memo:
+                    stack.append(memo[arg])
+                elif kind == _K_MARK:
+                    stack.append(MARK)
+                elif kind == _K_STOP:
                     scan.complete = True
                     break
-                self.step(op.name, arg, offset)
+                else:
+                    self.step(op.name, arg, base + pos)
+                    if len(stack) > MAX_STACK:
+                        raise PickleSyntaxError(f"more than {MAX_STACK} items on the stack")
         except (PickleSyntaxError, StreamError, ValueError, struct.error, UnicodeDecodeError) as exc:
-            scan.error = f"at offset {self.base + self.s.pos}: {exc}"
-        scan.end = self.base + self.s.pos
+            scan.error = f"at offset {self.base + s.pos}: {exc}"
+        for code in order:
+            scan.opcodes.setdefault(_TABLE[code][2].name, first[code])
+        scan.ops += ops
+        scan.end = self.base + s.pos
         return scan
 
     def step(self, name: str, arg, offset: int) -> None:  # noqa: C901 - one branch per opcode family

@@ -231,10 +231,12 @@ class Stream:
         self.bpos = 0
         self.pos = 0  # bytes consumed by the caller
         self.limit = limit  # stop producing data after this many bytes
+        self.chunk = 4096  # grows while the caller keeps reading: a sniff reads little
 
     def _fill(self, n: int) -> None:
         while len(self.buf) - self.bpos < n:
-            want = max(CHUNK, n - (len(self.buf) - self.bpos))
+            want = max(self.chunk, n - (len(self.buf) - self.bpos))
+            self.chunk = min(self.chunk * 2, 1 << 20)
             if self.limit is not None:
                 want = min(want, self.limit - self.pos - (len(self.buf) - self.bpos))
                 if want <= 0:
@@ -246,6 +248,11 @@ class Stream:
             self.bpos = 0
 
     def read(self, n: int) -> bytes:
+        start, end = self.bpos, self.bpos + n
+        if end <= len(self.buf):  # the common case, kept short: one call per pickle opcode
+            self.bpos = end
+            self.pos += n
+            return self.buf[start:end]
         self._fill(n)
         data = self.buf[self.bpos:self.bpos + n]
         self.bpos += len(data)

@@ -1,0 +1,159 @@
+"""Detection and throughput of our pickle scanner against picklescan, modelscan and fickling.
+
+Two steps, because the benign checkpoints are written by torch (in the test
+interpreter) while the other scanners live in a throwaway venv:
+
+    python3 bench/risk_bench.py prepare /tmp/riskcorpus        # needs torch, numpy, joblib
+    /tmp/riskbench/bin/python bench/risk_bench.py run /tmp/riskcorpus > table.md
+
+`run` scans every file with every scanner in one process and prints a
+Markdown table (docs/security.md).  A sample is "caught" by us when we give
+an error; by picklescan when it reports a dangerous global or an infected
+file; by modelscan when it lists an issue; by fickling when its severity is
+above LIKELY_SAFE (zip files through `scan_zip_archive`).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import os
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LARGE_MB = 400
+
+
+def prepare(out: Path) -> None:
+    from tests.risk.samples import SAMPLES
+    evil, benign = out / "malicious", out / "benign"
+    evil.mkdir(parents=True, exist_ok=True)
+    benign.mkdir(parents=True, exist_ok=True)
+    for s in SAMPLES:
+        (evil / s.name).write_bytes(s.build())
+    import numpy as np
+    import torch
+    torch.manual_seed(0)
+    sd = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.LayerNorm(64), torch.nn.Linear(64, 8)).state_dict()
+    for p in (2, 4):
+        torch.save(sd, benign / f"torch_p{p}.pt", pickle_protocol=p)
+    torch.save(sd, benign / "torch_legacy.pt", _use_new_zipfile_serialization=False)
+    torch.jit.save(torch.jit.script(torch.nn.Linear(4, 2)), benign / "torchscript.pt")
+    np.save(benign / "array.npy", np.arange(100.0))
+    try:
+        import joblib
+        joblib.dump({"w": np.ones((100, 10))}, benign / "model.joblib")
+        joblib.dump({"w": np.ones((100, 10))}, benign / "model_gz.joblib", compress=("gzip", 3))
+    except ImportError:
+        pass
+    n = LARGE_MB * (1 << 20) // 4 // 8
+    big = {f"layer{i}.weight": torch.randn(n) for i in range(8)}
+    torch.save(big, out / "large.pt")
+    torch.save(big, out / "large_legacy.pt", _use_new_zipfile_serialization=False)
+
+
+# ---------------------------------------------------------------- scanners
+
+def ours(path: Path) -> bool:
+    from dh_mlmodel.risk import scan_file
+    return any(f.severity == "error" for f in scan_file(path, path.name))
+
+
+def picklescan(path: Path) -> bool:
+    from picklescan.scanner import scan_file_path
+    r = scan_file_path(str(path))
+    return r.issues_count > 0 or r.infected_files > 0
+
+
+def modelscan(path: Path) -> bool:
+    from modelscan.modelscan import ModelScan
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        r = ModelScan().scan(str(path))
+    return bool(r.get("issues"))
+
+
+def fickling(path: Path) -> bool:
+    import fickling as fk
+    from fickling.analysis import Severity
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        if zipfile.is_zipfile(path):
+            results = fk.scan_zip_archive(str(path), graceful=True).values()
+        else:
+            results = [fk.scan_file(str(path), graceful=True)]
+    return any(r.severity > Severity.LIKELY_SAFE for r in results)
+
+
+SCANNERS = {"dh-mlmodel": ours, "picklescan": picklescan, "modelscan": modelscan, "fickling": fickling}
+
+
+def guarded(fn, path: Path) -> str:
+    try:
+        return "caught" if fn(path) else "missed"
+    except Exception as exc:  # a crash is a miss for a scanner, reported as such
+        return f"crash ({type(exc).__name__})"
+
+
+def best_time(fn, path: Path, runs: int = 25) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        try:
+            fn(path)
+        except Exception:
+            return float("nan")
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def run(corpus: Path) -> None:
+    logging.disable(logging.CRITICAL)
+    from tests.risk.samples import SAMPLES
+    names = list(SCANNERS)
+    print("| sample (formats.md row) | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    totals = dict.fromkeys(names, 0)
+    misses_vs_others = []
+    for s in SAMPLES:
+        path = corpus / "malicious" / s.name
+        cells = {n: guarded(fn, path) for n, fn in SCANNERS.items()}
+        for n in names:
+            totals[n] += cells[n] == "caught"
+        if cells["dh-mlmodel"] != "caught" and "caught" in cells.values():
+            misses_vs_others.append(s.name)
+        print(f"| `{s.name}` ({s.klass}) | " + " | ".join(cells[n] for n in names) + " |")
+    print(f"| **caught, of {len(SAMPLES)}** | " + " | ".join(str(totals[n]) for n in names) + " |")
+    print()
+    print("| benign file | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for path in sorted((corpus / "benign").iterdir()):
+        cells = {n: guarded(fn, path) for n, fn in SCANNERS.items()}
+        print(f"| `{path.name}` | " + " | ".join("flagged" if c == "caught" else ("clean" if c == "missed" else c)
+                                               for c in (cells[n] for n in names)) + " |")
+    print()
+    print("| large file | size MB | " + " | ".join(f"{n} ms (GB/s)" for n in names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for name in ("large.pt", "large_legacy.pt"):
+        path = corpus / name
+        mb = path.stat().st_size / (1 << 20)
+        with open(path, "rb") as f:  # warm the page cache once, so every scanner reads from memory
+            while f.read(1 << 24):
+                pass
+        cells = []
+        for fn in SCANNERS.values():
+            t = best_time(fn, path)
+            cells.append("n/a" if t != t else f"{t * 1000:.2f} ({mb / 1024 / t:,.0f})")
+        print(f"| `{name}` | {mb:.0f} | " + " | ".join(cells) + " |")
+    print()
+    print(f"samples another scanner catches and we miss: {misses_vs_others or 'none'}")
+    print(json.dumps({"python": sys.version.split()[0]}))
+
+
+if __name__ == "__main__":
+    cmd, where = sys.argv[1], Path(sys.argv[2])
+    prepare(where) if cmd == "prepare" else run(where)
