@@ -159,8 +159,9 @@ class _Walker:
         what = f"tensor info #{index}"
         name = self.string(what + " name")
         (n_dims,) = self.r.unpack(self.e + "I", what)
-        self.r.need(n_dims * 8, what + " dims")
-        dims = self.r.unpack(f"{self.e}{n_dims}Q", what + " dims") if n_dims else ()
+        dim_code = self.len_fmt[-1]  # u32 in v1, u64 since v2
+        self.r.need(n_dims * self.len_size, what + " dims")
+        dims = self.r.unpack(f"{self.e}{n_dims}{dim_code}", what + " dims") if n_dims else ()
         ggml_type, offset = self.r.unpack(self.e + "IQ", what)
         return name, tuple(dims), ggml_type, offset
 
@@ -191,7 +192,7 @@ def read_header(path: Path, display: str | None = None) -> GGUFHeader:
         # each KV is at least a key length and a type; each tensor info at least name length, n_dims, type, offset
         r.need(kv_count * (w.len_size + 4), f"{kv_count} KV pairs")
         kv = _read_kv(w, kv_count)
-        r.need(tensor_count * (w.len_size + 16), f"{tensor_count} tensor infos")
+        r.need(tensor_count * (w.len_size + 16), f"{tensor_count} tensor infos")  # name length, n_dims, type, offset
         infos = [w.tensor(i) for i in range(tensor_count)]
         alignment = _alignment(r, kv)
         data_offset = r.pos + (-r.pos % alignment)

@@ -189,3 +189,34 @@ def test_mutations_agree(tmp_path: Path, base_file: bytes, data) -> None:
     path = tmp_path / "m.gguf"
     path.write_bytes(bytes(raw))
     _assert_same(path)
+
+
+def test_big_endian_file_from_the_writer(tmp_path: Path) -> None:
+    path = tmp_path / "be.gguf"
+    w = gguf.GGUFWriter(str(path), "llama", endianess=gguf.GGUFEndian.BIG)
+    w.add_license("mit")
+    w.add_uint32("test.u32", 7)
+    w.add_tensor("w", np.zeros((2, 32), dtype=np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    header = ours.read_header(path)
+    assert header.big_endian and header.kv["test.u32"] == 7 and header.kv["general.license"] == "mit"
+    assert header.tensors[0].dims == (32, 2)
+
+
+def test_version_1_is_read(tmp_path: Path) -> None:
+    """v1 used u32 counts and lengths (gguf.md history); GGUFReader refuses v1, we read it."""
+    def s(b: bytes) -> bytes:
+        return struct.pack("<I", len(b)) + b
+    raw = b"GGUF" + struct.pack("<III", 1, 1, 2)
+    raw += s(b"general.architecture") + struct.pack("<I", 8) + s(b"llama")
+    raw += s(b"general.license") + struct.pack("<I", 8) + s(b"mit")
+    raw += s(b"w") + struct.pack("<I", 1) + struct.pack("<I", 8) + struct.pack("<IQ", 0, 0)  # v1 dims are u32
+    raw += b"\0" * (-len(raw) % 32) + b"\0" * 32
+    path = tmp_path / "v1.gguf"
+    path.write_bytes(raw)
+    header = ours.read_header(path)
+    assert header.version == 1 and header.kv["general.license"] == "mit"
+    assert header.tensors[0].dims == (8,) and header.tensors[0].ggml_type == "F32"
