@@ -238,3 +238,54 @@ def test_reject_is_one_error():
 def test_non_free_firmware_is_not_for_models():
     (f,) = section_findings(toxic(), {"m": "non-free-firmware/misc"})
     assert f.severity == "error" and "not for models" in f.message
+
+
+# ---------------------------------------------------------------- the section check in a real build
+
+TOXIC_DEMO = """\
+format: 1
+models:
+  - name: demo-embed
+    path: model
+    license: CC0-1.0
+    training-data:
+      - {name: private-crawl, availability: unavailable}
+    training-code: {license: Expat, completeness: complete}
+"""
+CONTRIB_DEMO = TOXIC_DEMO.replace("{name: private-crawl, availability: unavailable}",
+                                  "{name: demo-corpus, license: CC0-1.0, availability: public}").replace(
+    "completeness: complete}", "completeness: complete, non-free-toolchain: true}")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("declaration, area, passes", [
+    (TOXIC_DEMO, "", False),              # Section: science for a ToxicCandy model
+    (TOXIC_DEMO, "contrib/", False),
+    (TOXIC_DEMO, "non-free/", True),
+    (CONTRIB_DEMO, "", False),
+    (CONTRIB_DEMO, "contrib/", True),
+], ids=["toxic-main", "toxic-contrib", "toxic-non-free", "contrib-main", "contrib-contrib"])
+def test_demo_build_fails_when_section_disagrees(tmp_path, declaration, area, passes):
+    import shutil
+
+    from conftest import DEMO, dpkg_buildpackage, needs_debhelper
+
+    if needs_debhelper.args[0]:
+        pytest.skip(needs_debhelper.kwargs["reason"])
+    src = tmp_path / "demo-embed-1.0"
+    shutil.copytree(DEMO, src, symlinks=True)
+    (src / "debian" / "mlmodel.yaml").write_text(declaration)
+    control = src / "debian" / "control"
+    control.write_text(control.read_text().replace("Section: science", f"Section: {area}science")
+                       .replace("Section: doc", f"Section: {area}doc"))
+    proc = dpkg_buildpackage(src, "-b", check=False)
+    output = proc.stdout + proc.stderr
+    if passes:
+        assert proc.returncode == 0, output[-3000:]
+        assert "dh_mlmodel: error" not in output
+    else:
+        assert proc.returncode != 0
+        errors = [line for line in output.splitlines() if line.startswith("dh_mlmodel: error:")]
+        assert errors, output[-3000:]
+        want = "non-free" if declaration is TOXIC_DEMO else "contrib"
+        assert f"in {want}" in errors[0] and "rule " in errors[0] and f"use Section: {want}/" in errors[0]
