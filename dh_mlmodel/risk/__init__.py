@@ -42,7 +42,9 @@ def assess(facts: ArtifactFacts, model_dir: Path) -> tuple[Finding, ...]:
     if a.format not in _NOT_PICKLE:
         out.extend(scan_file(a.path, a.relpath))
     out.extend(_other_risks(facts, model_dir))
-    return tuple(out)
+    # describe may already have said the same thing (e.g. numpy-object-array of an npz member)
+    said = {(f.tag, f.member) for f in facts.findings}
+    return tuple(f for f in out if (f.tag, f.member) not in said)
 
 
 def _other_risks(facts: ArtifactFacts, model_dir: Path) -> list[Finding]:
@@ -72,7 +74,9 @@ def _template_risks(facts: ArtifactFacts) -> list[Finding]:
     member = "chat_template"
     if template is None and a.format == "tokenizer-config":
         template = _json_field(a.path, "chat_template")
-    if template is None and (a.format == "chat-template" or a.relpath.endswith(".jinja")):
+    if template is None and a.format == "chat-template" and a.relpath.endswith(".json"):
+        template = _json_field(a.path, "chat_template")  # chat_template.json: {"chat_template": "…"}
+    elif template is None and (a.format == "chat-template" or a.relpath.endswith(".jinja")):
         template, member = other.read_text_capped(a.path), ""
     if a.format == "gguf":
         member = "tokenizer.chat_template"

@@ -158,13 +158,13 @@ def classify(module: str, name: str, *, torchscript: bool = False) -> tuple[str,
         return "allowed", "on the torch/NumPy weights-only allowlist"
     if torchscript and dotted.startswith(TORCHSCRIPT_ALLOWED_PREFIXES) and "__" not in name:
         return "allowed", "TorchScript class (resolved by torch's C++ unpickler)"
-    if any(part.startswith("__") for part in dotted.split(".") if part != "__torch__"):
-        return "dangerous", "reaches interpreter internals through a dunder attribute"
     parts = dotted.split(".")
     for i in range(len(parts)):
         why = _match(DANGEROUS, ".".join(parts[i:]))
         if why:
             return "dangerous", why
+    if any(part.startswith("__") for part in parts if part != "__torch__"):
+        return "dangerous", "reaches interpreter internals through a dunder attribute"
     why = _match(BENIGN_UNLISTED, dotted)
     if why:
         return "benign", why
