@@ -1,0 +1,258 @@
+"""lint scan: one pass over a .deb's data stream, collecting what the checks read.
+
+Every regular file is hashed as it streams by (one read per byte).  Model
+files (under usr/share/mlmodel/<model>/) are also inspected with the
+pipeline's own stages, detect, describe and risk.assess, which take paths:
+each model file is spooled, alone, to a temporary file that is deleted once
+inspected.  For the formats whose describer reads only a header at the start
+(safetensors, GGUF), only that header is written and the rest of the
+temporary file is left a hole (sparse), so a 2 GB safetensors file costs a
+few KiB of disk; other formats are spooled whole (docs/tags.md, "How lint
+reads packages").  Small text files the checks need (the records, the
+copyright file, the override file, a model card) are kept in memory, capped.
+"""
+from __future__ import annotations
+
+import codecs
+import gzip
+import hashlib
+import json
+import os
+import posixpath
+import struct
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .. import risk
+from ..describe import describe
+from ..detect import detect
+from ..formats.safetensors import MAX_HEADER_SIZE
+from ..model import ArtifactFacts, Finding, MLModelError
+from ..roles import role_for_name
+from .inputs import CHUNK, SMALL_FILE_LIMIT, DebControl, LintInputError, Member, iter_data, read_control
+
+MODEL_ROOT = "usr/share/mlmodel/"
+RECORD_DIR = ".mlmodel"
+OVERRIDES_DIR = "usr/share/lintian/overrides/"
+CARD_NAMES = ("readme.md", "model_card.md", "modelcard.md")
+GGUF_MAGIC = b"GGUF"
+GGUF_HEAD = 64 << 20  # GGUF metadata (vocabularies included) fits well within this
+# File names of tokenizer files that must be text (UTF-8); sentencepiece models are binary.
+TOKENIZER_TEXT_SUFFIXES = (".json", ".txt", ".jinja", ".model.vocab")
+
+
+@dataclass(frozen=True)
+class ShippedFile:
+    member: Member
+    sha256: str
+    model: str = ""  # the model directory name for files under usr/share/mlmodel/
+    facts: ArtifactFacts | None = None  # inspected model files; relpath is relative to the model directory
+    utf8_error: str = ""  # tokenizer text that is not UTF-8: where it breaks
+    partial: bool = False  # inspected from a header-only spool
+
+
+@dataclass(frozen=True)
+class PackageScan:
+    deb: Path
+    control: DebControl
+    members: dict[str, Member]
+    files: dict[str, ShippedFile]
+    records: dict[str, Any] = field(default_factory=dict)  # record path -> dict, or str (why unreadable)
+    copyright: str | None = None
+    overrides: str | None = None
+    cards: dict[str, str] = field(default_factory=dict)  # doc path -> text
+
+    @property
+    def package(self) -> str:
+        return self.control.package
+
+
+def model_of(path: str) -> tuple[str, str] | None:
+    """(model, relpath) of a path under usr/share/mlmodel/<model>/, records excluded."""
+    if not path.startswith(MODEL_ROOT):
+        return None
+    rest = path[len(MODEL_ROOT):]
+    if "/" not in rest:
+        return None
+    model, rel = rest.split("/", 1)
+    if rel.split("/", 1)[0] == RECORD_DIR:
+        return None
+    return model, rel
+
+
+def is_record(path: str) -> bool:
+    parts = path.split("/")
+    return path.startswith(MODEL_ROOT) and len(parts) == 6 and parts[4] == RECORD_DIR and parts[5].endswith(".json")
+
+
+class _Utf8Check:
+    def __init__(self) -> None:
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.offset = 0
+        self.error = ""
+
+    def feed(self, data, final: bool = False) -> None:
+        if self.error:
+            return
+        try:
+            self.decoder.decode(bytes(data), final)
+        except UnicodeDecodeError as exc:
+            self.error = f"{exc.reason} at byte {self.offset + exc.start}"
+        self.offset += len(data)
+
+
+def _wants_utf8(rel: str) -> bool:
+    base = posixpath.basename(rel).lower()
+    return role_for_name(rel) == "tokenizer" and base.endswith(TOKENIZER_TEXT_SUFFIXES)
+
+
+def _spool_limit(head: bytes, size: int) -> int:
+    """How many leading bytes the describer needs: all, or a header for the header-only formats."""
+    if len(head) >= 9 and head[8:9] == b"{":
+        (n,) = struct.unpack_from("<Q", head)
+        if 2 <= n <= MAX_HEADER_SIZE and 8 + n <= size:
+            return 8 + n  # safetensors: 8-byte length, JSON header, then tensor data never read
+    if head.startswith(GGUF_MAGIC):
+        return min(size, GGUF_HEAD)
+    return size
+
+
+def _read_into(stream: IO[bytes], buf: bytearray) -> int:
+    n = stream.readinto(buf)
+    return n or 0
+
+
+def _inspect_spool(stream: IO[bytes], member: Member, model: str, rel: str,
+                   workdir: Path) -> ShippedFile:
+    digest = hashlib.sha256()
+    utf8 = _Utf8Check() if _wants_utf8(rel) else None
+    target = workdir / model / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    limit = None
+    written = 0
+    with open(target, "wb", buffering=0) as out:
+        while True:
+            n = _read_into(stream, buf)
+            if not n:
+                break
+            chunk = view[:n]
+            digest.update(chunk)
+            if utf8 is not None:
+                utf8.feed(chunk)
+            if limit is None:
+                limit = _spool_limit(bytes(chunk[:16]), member.size)
+            if written < limit:
+                take = min(n, limit - written)
+                out.write(chunk[:take])
+                written += take
+        out.truncate(member.size)  # the rest is a hole: same size, never read by a header-only describer
+    if utf8 is not None:
+        utf8.feed(b"", final=True)
+    try:
+        facts = describe(detect(target, rel), hash=False)
+        facts = _with_risk(facts, workdir / model)
+    except MLModelError as exc:
+        facts = None
+        error = Finding("malformed-model-file", "error", exc.reason, rel)
+        facts = ArtifactFacts(artifact=_placeholder(target, rel, member), findings=(error,))
+    finally:
+        target.unlink(missing_ok=True)
+    return ShippedFile(member, digest.hexdigest(), model, facts, utf8.error if utf8 else "",
+                       partial=limit is not None and limit < member.size)
+
+
+def _with_risk(facts: ArtifactFacts, model_dir: Path) -> ArtifactFacts:
+    import dataclasses
+
+    extra = tuple(risk.assess(facts, model_dir))
+    return dataclasses.replace(facts, findings=facts.findings + extra) if extra else facts
+
+
+def _placeholder(path: Path, rel: str, member: Member):
+    from ..model import Artifact
+
+    return Artifact(path=path, relpath=rel, size=member.size, format="other", role=role_for_name(rel))
+
+
+def _hash_only(stream: IO[bytes], keep: bool) -> tuple[str, bytes | None]:
+    digest = hashlib.sha256()
+    kept = bytearray() if keep else None
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        if kept is not None:
+            if len(kept) + len(chunk) > SMALL_FILE_LIMIT:
+                kept = None
+            else:
+                kept += chunk
+    return digest.hexdigest(), (bytes(kept) if kept is not None else None)
+
+
+def _text(data: bytes | None, path: str) -> str | None:
+    if data is None:
+        return None
+    if path.endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError):
+            return None
+        if len(data) > SMALL_FILE_LIMIT:
+            return None
+    return data.decode("utf-8", "replace")
+
+
+def _record(data: bytes | None) -> Any:
+    if data is None:
+        return f"bigger than {SMALL_FILE_LIMIT} bytes"
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return f"not JSON: {str(exc)[:120]}"
+    return value if isinstance(value, dict) else "not a JSON object"
+
+
+def _is_card(path: str, package: str) -> bool:
+    doc = f"usr/share/doc/{package}/"
+    if not path.startswith(doc):
+        return False
+    base = path[len(doc):].lower().removesuffix(".gz")
+    return base in CARD_NAMES
+
+
+def scan_deb(path: Path) -> PackageScan:
+    """Read a .deb once: its control fields, and every data member hashed and sorted out."""
+    control = read_control(path)
+    pkg = control.package
+    members: dict[str, Member] = {}
+    files: dict[str, ShippedFile] = {}
+    records: dict[str, Any] = {}
+    copyright_text = overrides = None
+    cards: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="mlmodel-lint-") as tmp:
+        for member, stream in iter_data(path):
+            members[member.path] = member
+            if stream is None:
+                continue
+            located = model_of(member.path)
+            if located is not None:
+                files[member.path] = _inspect_spool(stream, member, located[0], located[1], Path(tmp))
+                continue
+            keep = (is_record(member.path) or member.path == f"usr/share/doc/{pkg}/copyright"
+                    or member.path.removesuffix(".gz") == OVERRIDES_DIR + pkg or _is_card(member.path, pkg))
+            digest, data = _hash_only(stream, keep)
+            files[member.path] = ShippedFile(member, digest)
+            if is_record(member.path):
+                records[member.path] = _record(data)
+            elif member.path == f"usr/share/doc/{pkg}/copyright":
+                copyright_text = _text(data, member.path)
+            elif member.path.removesuffix(".gz") == OVERRIDES_DIR + pkg:
+                overrides = _text(data, member.path)
+            elif keep and (text := _text(data, member.path)) is not None:
+                cards[member.path] = text
+    return PackageScan(path, control, members, files, records, copyright_text, overrides, cards)
+
+
+__all__ = ["PackageScan", "ShippedFile", "scan_deb", "model_of", "is_record", "LintInputError"]

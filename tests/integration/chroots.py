@@ -1,0 +1,96 @@
+"""Build chroots for the sbuild and pbuilder tests, cached between runs.
+
+Both are made for the host's own Debian suite (bookworm on Debian 12, trixie
+on 13) from the Debian mirror, written under a temporary name and renamed, so
+an interrupted run never leaves a half chroot in the cache.  Run this file to
+warm the cache: `python3 tests/integration/chroots.py`.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+CACHE = Path(os.environ.get("DH_MLMODEL_CHROOT_CACHE", "/var/cache/dh-mlmodel/chroots"))
+MIRROR = os.environ.get("DH_MLMODEL_MIRROR", "http://deb.debian.org/debian")
+# What the demo's build needs besides build-essential, plus dh-mlmodel's own Depends,
+# preinstalled so that each build only installs our .deb.
+EXTRA = ("debhelper", "python3", "python3-debian", "python3-yaml", "python3-jinja2")
+SUBID_LINE = "root:100000:65536"
+
+
+def host_suite() -> str:
+    fields = dict(line.rstrip("\n").split("=", 1) for line in Path("/etc/os-release").read_text().splitlines()
+                  if "=" in line)
+    return fields.get("VERSION_CODENAME", "").strip('"') or "bookworm"
+
+
+def host_arch() -> str:
+    return subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def mirror_reachable(suite: str, timeout: float = 15) -> bool:
+    try:
+        with urllib.request.urlopen(f"{MIRROR}/dists/{suite}/Release", timeout=timeout) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def ensure_subids() -> None:
+    """sbuild's unshare mode needs a subordinate id range for root (docs/integration.md)."""
+    for name in ("/etc/subuid", "/etc/subgid"):
+        path = Path(name)
+        lines = path.read_text().splitlines() if path.exists() else []
+        if not any(line.startswith("root:") for line in lines):
+            with open(path, "a") as fh:
+                fh.write(SUBID_LINE + "\n")
+
+
+def _cached(target: Path, make) -> Path:
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    make(partial)
+    partial.rename(target)
+    return target
+
+
+def sbuild_tarball(suite: str | None = None) -> Path:
+    suite = suite or host_suite()
+    target = CACHE / f"{suite}-{host_arch()}.tar.zst"
+
+    def make(out: Path) -> None:
+        subprocess.run(["mmdebstrap", "--quiet", "--variant=buildd", "--format=tar",
+                        "--include=" + ",".join(EXTRA), suite, str(out), MIRROR],
+                       check=True, stdin=subprocess.DEVNULL)
+    return _cached(target, make)
+
+
+def pbuilder_base(suite: str | None = None) -> Path:
+    suite = suite or host_suite()
+    target = CACHE / f"pbuilder-{suite}-{host_arch()}.tgz"
+
+    def make(out: Path) -> None:
+        work = CACHE / "pbuilder-work"
+        shutil.rmtree(work, ignore_errors=True)
+        (work / "build").mkdir(parents=True)
+        (work / "aptcache").mkdir()
+        subprocess.run(["pbuilder", "create", "--distribution", suite, "--mirror", MIRROR, "--basetgz", str(out),
+                        "--buildplace", str(work / "build"), "--aptcache", str(work / "aptcache"),
+                        "--extrapackages", " ".join(EXTRA)],
+                       check=True, stdin=subprocess.DEVNULL, capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+    return _cached(target, make)
+
+
+if __name__ == "__main__":
+    which = sys.argv[1:] or ["sbuild", "pbuilder"]
+    if "sbuild" in which:
+        print(sbuild_tarball())
+    if "pbuilder" in which:
+        print(pbuilder_base())
