@@ -27,6 +27,7 @@ import yaml
 from .model import MLModelError
 
 DECLARATION_NAME = "debian/mlmodel.yaml"
+MAX_DECLARATION_SIZE = 1 << 20  # refuse to parse more than this (hostile or mistaken input)
 FORMAT_VERSION = 1
 
 PROFILES = ("ml-policy", "gr-a", "model-is-source", "osaid")
@@ -501,10 +502,27 @@ def _check_tabs(path: Path, text: str) -> None:
             raise DeclarationError(path, f"line {number}: tab character in indentation (YAML indents with spaces only)")
 
 
+MAX_DEPTH = 16  # format 1 nests at most 5 levels (models > model > training-data > dataset)
+
+
+def _check_depth(path: Path, text: str) -> None:
+    """Refuse deep nesting from the event stream, before the recursive composer sees it."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 1
+                raise DeclarationError(path, f"line {line}: YAML nests too deeply (more than {MAX_DEPTH} levels)")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def parse_declaration(text: str, path: Path) -> Declaration:
     """Validate the text of a debian/mlmodel.yaml; `path` is only used in messages."""
     _check_tabs(path, text)
     try:
+        _check_depth(path, text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -513,6 +531,8 @@ def parse_declaration(text: str, path: Path) -> Declaration:
         raise DeclarationError(path, f"line {line}: YAML syntax: {problem}") from None
     except yaml.YAMLError as exc:
         raise DeclarationError(path, f"YAML syntax: {exc}") from None
+    except RecursionError:
+        raise DeclarationError(path, "YAML nests too deeply") from None
     if root is None:
         raise DeclarationError(path, "line 1: empty file (expected format: 1 and models:)")
     r = _Reader(path)
@@ -541,7 +561,10 @@ def parse_declaration(text: str, path: Path) -> Declaration:
 def load_declaration(path: Path) -> Declaration:
     """Read and validate a debian/mlmodel.yaml; raises DeclarationError (or OSError)."""
     path = Path(path)
-    raw = path.read_bytes()
+    with open(path, "rb") as f:
+        raw = f.read(MAX_DECLARATION_SIZE + 1)
+    if len(raw) > MAX_DECLARATION_SIZE:
+        raise DeclarationError(path, f"larger than {MAX_DECLARATION_SIZE // 1024} KiB; a declaration is a short file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

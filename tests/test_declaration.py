@@ -108,6 +108,9 @@ def test_load_and_find(tmp_path: Path):
     f.write_bytes(b"format: 1\nmodels: [{name: \xff}]\n")
     with pytest.raises(DeclarationError, match="not UTF-8"):
         load_declaration(f)
+    f.write_bytes(b"# " + b"x" * (1 << 20) + b"\n")
+    with pytest.raises(DeclarationError, match="a declaration is a short file"):
+        load_declaration(f)
 
 
 @pytest.mark.parametrize("change, expect", [
@@ -169,6 +172,10 @@ def test_structural_errors(text, expect):
     assert expect in error_of(text)
 
 
+def test_deep_nesting_is_an_error_not_a_recursion_crash():
+    assert "nests too deeply" in error_of("format: 1\nmodels: " + "[" * 3000 + "]" * 3000 + "\n")
+
+
 # -- injection: nothing from the declaration may start a new line or field in a debian/ file
 
 @pytest.mark.parametrize("field", ["license", "copyright", "name"])
@@ -218,8 +225,9 @@ def test_safe_field_value(text, expect):
 
 def test_safe_field_value_is_one_line_for_any_text():
     hypothesis = pytest.importorskip("hypothesis")
-    from hypothesis import given, strategies as st
+    from hypothesis import given, settings, strategies as st
 
+    @settings(max_examples=100, deadline=None)
     @given(st.text())
     def check(text):
         out = safe_substvar_value(text)
