@@ -18,11 +18,12 @@ decides (ftpmasters), S14 Debian Policy 2.2 (archive areas).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Union
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Union
 
-from .declaration import DEFAULT_PROFILE, PROFILES
+from .declaration import DEFAULT_PROFILE, PROFILES, Declaration, ModelDecl
 from .model import Finding, MLModelError, Verdict
-from .provenance import Provenance
+from .provenance import BaseInfo, BaseLookup, Provenance, chain_lookups, merge, record_lookup
 
 SECTION_RANK = {"main": 0, "contrib": 1, "non-free": 2}
 
@@ -38,7 +39,7 @@ PROFILE_NAMES = {
 
 
 class PolicyError(MLModelError):
-    """An unknown profile name."""
+    """An unknown profile name, or models of one declaration that are each other's base."""
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,50 @@ def decide(provenance: Provenance, profile: str = DEFAULT_PROFILE) -> Verdict:
     inputs = dict(p.inputs(), profile=profile)
     return Verdict(model=p.model, category=outcome.category, section=outcome.section, profile=profile,
                    rule=row.number, reasons=tuple(reasons), inputs=inputs, findings=tuple(findings))
+
+
+def decide_models(declaration: Declaration, report_for: Callable[[ModelDecl], Any], profile: str | None = None, *,
+                  base_lookup: BaseLookup | None = None,
+                  package_metadata: Callable[[ModelDecl], Iterable[Path]] | None = None,
+                  ) -> dict[str, tuple[Verdict, Provenance]]:
+    """Verdict and provenance of every model of a declaration, in declaration order.
+
+    A base named by another model of the same declaration is decided first
+    (recursively, under the same profile) and its verdict is the base's
+    category and section.  Other bases go to `base_lookup` (default: the
+    installed dh-mlmodel records, provenance.record_lookup).  `report_for`
+    returns a model's ModelReport (or None); `package_metadata` the
+    METADATA / PKG-INFO / package.json files to compare licences with.
+    """
+    profile = profile or declaration.policy
+    fallback = base_lookup if base_lookup is not None else record_lookup()
+    done: dict[str, tuple[Verdict, Provenance]] = {}
+
+    def sibling(base) -> BaseInfo | None:
+        if base.name and base.name in done:
+            v = done[base.name][0]
+            category = "unknown" if v.category == "reject" else v.category
+            return BaseInfo(base.name, category, v.section, base.package, base.replaceable,
+                            f"model {base.name} of this declaration (rule {v.rule})")
+        return None
+
+    def visit(m: ModelDecl, stack: tuple[str, ...]) -> None:
+        if m.name in done:
+            return
+        if m.name in stack:
+            raise PolicyError(declaration.path, f"line {m.line}: models form a base-model cycle: "
+                                                + " -> ".join(stack + (m.name,)))
+        for base in m.base_models:
+            other = declaration.model(base.name) if base.name else None
+            if other is not None:
+                visit(other, stack + (m.name,))
+        metadata = tuple(package_metadata(m)) if package_metadata is not None else ()
+        prov = merge(m, report_for(m), base_lookup=chain_lookups(sibling, fallback), package_metadata=metadata)
+        done[m.name] = (decide(prov, profile), prov)
+
+    for m in declaration.models:
+        visit(m, ())
+    return {m.name: done[m.name] for m in declaration.models}
 
 
 def _safe(lines) -> list[str]:

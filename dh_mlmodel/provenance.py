@@ -25,9 +25,9 @@ from __future__ import annotations
 import email.parser
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable
 
 from . import licenses
 from .declaration import UNDECLARED, BaseModelDecl, DatasetDecl, ModelDecl

@@ -224,7 +224,7 @@ def test_safe_field_value(text, expect):
 
 
 def test_safe_field_value_is_one_line_for_any_text():
-    hypothesis = pytest.importorskip("hypothesis")
+    pytest.importorskip("hypothesis")
     from hypothesis import given, settings, strategies as st
 
     @settings(max_examples=100, deadline=None)

@@ -289,3 +289,35 @@ def test_demo_build_fails_when_section_disagrees(tmp_path, declaration, area, pa
         assert errors, output[-3000:]
         want = "non-free" if declaration is TOXIC_DEMO else "contrib"
         assert f"in {want}" in errors[0] and "rule " in errors[0] and f"use Section: {want}/" in errors[0]
+
+
+def test_decide_models_orders_sibling_bases_and_uses_the_lookup():
+    from dh_mlmodel.policy import decide_models
+    from dh_mlmodel.provenance import BaseInfo
+
+    decl = parse_declaration(
+        "format: 1\nmodels:\n"
+        f"  - {{name: tuned, {FREE}, {D_FREE}, {C_FREE}, {DI}, base-model: [{{name: base}}, {{name: ext, package: ext-model}}]}}\n"
+        f"  - {{name: base, {FREE}, {D_FREE}, {C_FREE}, {DI}}}\n", Path("debian/mlmodel.yaml"))
+    seen = []
+
+    def lookup(base):
+        seen.append(base.name)
+        return BaseInfo(base.name, "free", "contrib", base.package, source="test") if base.name == "ext" else None
+
+    results = decide_models(decl, lambda m: None, "ml-policy", base_lookup=lookup)
+    assert list(results) == ["tuned", "base"]
+    assert results["base"][0].section == "main"
+    tuned = results["tuned"][0]
+    assert (tuned.category, tuned.section, tuned.rule) == ("free", "contrib", 6)  # capped by ext in contrib
+    assert [b["source"] for b in tuned.inputs["B"]] == ["model base of this declaration (rule 6)", "test"]
+    assert "base" not in seen  # a sibling never reaches the external lookup
+
+
+def test_decide_models_refuses_a_cycle():
+    from dh_mlmodel.policy import decide_models
+
+    decl = parse_declaration("format: 1\nmodels:\n  - {name: a, base-model: {name: b}}\n  - {name: b, base-model: {name: a}}\n",
+                             Path("debian/mlmodel.yaml"))
+    with pytest.raises(PolicyError, match="base-model cycle: a -> b -> a"):
+        decide_models(decl, lambda m: None)

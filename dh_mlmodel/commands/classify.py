@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..declaration import PROFILES, Declaration, ModelDecl, find_declaration, load_declaration
+from ..declaration import PROFILES, ModelDecl, find_declaration, load_declaration
 from ..inspect import inspect_model_dir
 from ..model import Finding, MLModelError, Verdict
-from ..policy import decide
-from ..provenance import BaseInfo, Provenance, chain_lookups, find_package_metadata, merge, record_lookup
+from ..policy import decide_models
+from ..provenance import Provenance, find_package_metadata, record_lookup
 
 HELP = "decide main / contrib / non-free for each declared model, with the rule and the reasons"
 EXIT_OK, EXIT_REJECT, EXIT_USAGE = 0, 1, 2
@@ -53,39 +53,16 @@ def classify_source(source: Path, profile: str | None = None,
     if path is None:
         raise ClassifyError(source / "debian/mlmodel.yaml", "no declaration (write one; `mlmodel init` starts it)")
     declaration = load_declaration(path)
-    profile = profile or declaration.policy
-    records = record_lookup(record_roots) if record_roots is not None else record_lookup()
-    done: dict[str, tuple[Verdict, Provenance]] = {}
     for m in declaration.models:
-        _decide_with_bases(source, declaration, m, profile, records, done, ())
-    return [done[m.name] for m in declaration.models]
-
-
-def _decide_with_bases(source: Path, declaration: Declaration, m: ModelDecl, profile: str, records, done, stack) -> None:
-    """Decide a model's sibling bases first (recursively), then the model itself."""
-    if m.name in done:
-        return
-    if m.name in stack:
-        raise ClassifyError(declaration.path, f"line {m.line}: models form a base-model cycle: "
-                                              + " -> ".join(stack + (m.name,)))
-    for base in m.base_models:
-        sibling = declaration.model(base.name) if base.name else None
-        if sibling is not None:
-            _decide_with_bases(source, declaration, sibling, profile, records, done, stack + (m.name,))
-
-    def sibling_lookup(base) -> BaseInfo | None:
-        if base.name and base.name in done:
-            v = done[base.name][0]
-            category = "unknown" if v.category == "reject" else v.category
-            return BaseInfo(base.name, category, v.section, base.package, base.replaceable,
-                            f"model {base.name} of this declaration (rule {v.rule})")
-        return None
-
-    model_dir = _model_dir(source, m)
-    report = inspect_model_dir(model_dir, exclude=m.exclude, hash=False)
-    metadata = find_package_metadata(*dict.fromkeys([source, model_dir]))
-    prov = merge(m, report, base_lookup=chain_lookups(sibling_lookup, records), package_metadata=metadata)
-    done[m.name] = (decide(prov, profile), prov)
+        _model_dir(source, m)  # every path checked before any work
+    results = decide_models(
+        declaration,
+        lambda m: inspect_model_dir(_model_dir(source, m), exclude=m.exclude, hash=False),
+        profile,
+        base_lookup=record_lookup(record_roots) if record_roots is not None else None,
+        package_metadata=lambda m: find_package_metadata(*dict.fromkeys([source, _model_dir(source, m)])),
+    )
+    return [results[m.name] for m in declaration.models]
 
 
 def to_json(results: list[tuple[Verdict, Provenance]]) -> dict[str, Any]:
