@@ -41,7 +41,8 @@ _PLAIN_PUSH = frozenset({"BININT", "BININT1", "BININT2", "BINUNICODE", "SHORT_BI
                          "LONG1", "INT", "LONG", "FLOAT", "UNICODE", "BINUNICODE8", "STRING"})
 _PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
 _GETS = frozenset({"GET", "BINGET", "LONG_BINGET"})
-MAX_STACK = 10_000_000  # a pickle that keeps pushing is a denial of service, not a model
+MAX_STACK = 1_000_000  # a pickle that keeps pushing is a denial of service, not a model
+MAX_MEMO = 10_000_000
 CALL_OPCODES = frozenset({"REDUCE", "BUILD", "NEWOBJ", "NEWOBJ_EX", "OBJ", "INST"})
 
 
@@ -264,6 +265,8 @@ class Machine:
                     stack.append(arg)
                 elif kind == _K_PUT:
                     memo[arg] = stack[-1] if stack else UNKNOWN
+                    if len(memo) > MAX_MEMO:
+                        raise PickleSyntaxError(f"more than {MAX_MEMO} memo entries")
                 elif kind == _K_GET and arg in memo:
                     stack.append(memo[arg])
                 elif kind == _K_MARK:

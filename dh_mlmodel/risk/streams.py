@@ -216,9 +216,9 @@ def _lz4_block(src: bytes, window: bytes) -> bytes:
         start = len(out) - offset
         if offset >= mlen:
             out += out[start:start + mlen]
-        else:  # overlapping copy repeats the last `offset` bytes
-            for k in range(mlen):
-                out.append(out[start + k])
+        else:  # overlapping copy: the last `offset` bytes repeat
+            pattern = bytes(out[start:])
+            out += (pattern * (mlen // offset + 1))[:mlen]
     return bytes(out[base:])
 
 
