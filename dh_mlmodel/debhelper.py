@@ -116,6 +116,7 @@ class Control:
     section: str | None
     binaries: tuple[BinaryPackage, ...]
     build_depends: str
+    maintainer: str = ""
 
     @property
     def main_package(self) -> str:
@@ -143,7 +144,8 @@ def read_control(path: Path = Path("debian/control")) -> Control:
     if not binaries:
         raise DhError(f"{path}: no binary package paragraphs")
     build_deps = ", ".join(src.get(f, "") for f in ("Build-Depends", "Build-Depends-Indep", "Build-Depends-Arch"))
-    return Control(src["Source"].strip(), (src.get("Section") or "").strip() or None, binaries, build_deps)
+    return Control(src["Source"].strip(), (src.get("Section") or "").strip() or None, binaries, build_deps,
+                   " ".join(src.get("Maintainer", "").split()))
 
 
 # -- options ----------------------------------------------------------------

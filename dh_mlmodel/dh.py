@@ -7,26 +7,27 @@ its files, lintian overrides, substvars and record.
 from __future__ import annotations
 
 import argparse
+import email.utils
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import pipeline
-from .debhelper import DhContext, DhError, addsubstvar, run_tool, write_log
+from .debhelper import (DhContext, DhError, addsubstvar, append_lintian_overrides, lintian_supports_brackets,
+                        run_tool, write_log)
 from .deliver import copyright as copyright_check
+from .deliver import overrides, spdx, split, substvars
 from .deliver import record as records
-from .deliver import split, substvars
 from .deliver.install import Transaction
 from .model import ArtifactFacts, Finding, MLModelError
 
 TOOL = "dh_mlmodel"
-PROFILES = ("ml-policy", "gr-a", "model-is-source", "osaid")
-DEFAULT_PROFILE = "ml-policy"
 MODEL_ROOT = "usr/share/mlmodel"
 
 
 def add_tool_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--policy", choices=PROFILES, default=None,
+    p.add_argument("--policy", choices=pipeline.PROFILES, default=None,
                    help="policy profile (default: the declaration's, else ml-policy)")
     p.add_argument("--section-check", choices=("error", "warn", "off"), default="error",
                    help="what a Section that disagrees with the policy verdict is")
@@ -36,12 +37,14 @@ def add_tool_options(p: argparse.ArgumentParser) -> None:
 
 @dataclass(frozen=True)
 class PlannedModel:
-    name: str
-    directory: Path
-    files: tuple[ArtifactFacts, ...]
+    analysed: pipeline.AnalysedModel
     placements: tuple[split.Placement, ...]
-    verdict: object | None
     downgraded: tuple[Finding, ...]
+
+    name = property(lambda self: self.analysed.name)
+    directory = property(lambda self: self.analysed.directory)
+    files = property(lambda self: self.analysed.files)
+    verdict = property(lambda self: self.analysed.verdict)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,45 +74,50 @@ def _refuse_debputy_full_integration(ctx: DhContext) -> None:
 # -- plan: read, inspect, decide, split (no writes) --------------------------------
 
 def plan(ctx: DhContext) -> list[PlannedModel]:
-    source = Path(".")
-    declaration = pipeline.declared_models(source)
-    profile = ctx.opts.policy or getattr(declaration, "policy", None) or DEFAULT_PROFILE
-    if declaration is None:
-        models = [(name, d, (), None) for name, d in pipeline.undeclared_models(source, ctx.control.source)]
-        if models:
-            ctx.warning("debian/mlmodel.yaml is missing: nothing was declared about licence, training data or "
-                        "training code; placing the models found as undeclared")
-    else:
-        models = [(m.name, Path(m.path), tuple(m.exclude), m) for m in declaration.models]
-    if not models:
+    analysis = pipeline.analyse(Path("."), policy=ctx.opts.policy, hash=True)
+    if not analysis.models:
         ctx.warning("no model files found in the source tree")
         return []
-    overrides = dict(getattr(declaration, "packages", {}) or {})
+    if analysis.declaration is None:
+        ctx.warning("debian/mlmodel.yaml is missing: nothing was declared about licence, training data or "
+                    "training code; placing the models found as undeclared")
+    overrides = dict(getattr(analysis.declaration, "packages", {}) or {})
     packages = [split.PackageInfo(b.name, b.arch_all) for b in ctx.control.binaries]
     warn_only = {t for arg in ctx.opts.warn_only for t in arg.split(",") if t}
     planned = []
-    for name, directory, exclude, decl in models:
-        report = pipeline.inspect_model(source, directory, exclude)
-        downgraded = _check_findings(ctx, report.files, warn_only)
-        verdict, prov_findings = pipeline.decide_model(decl if decl is not None else _undeclared(name, directory),
-                                                       report, profile)
-        for f in prov_findings:
-            ctx.warning(f"{name}: {f.message}")
-        placements = tuple(split.assign(name, [(f.artifact.relpath, f.artifact.role, f.artifact.format)
-                                               for f in report.files], packages, overrides))
-        if verdict is not None:
-            ctx.verbose_print(f"{name}: {verdict.category} -> {verdict.section} ({verdict.profile}, rule {verdict.rule})")
-            _check_sections(ctx, verdict, placements)
-        planned.append(PlannedModel(name, directory, report.files, placements, verdict, downgraded))
+    for m in analysis.models:
+        downgraded = _check_findings(ctx, m.files, warn_only)
+        for f in m.findings:
+            ctx.warning(f"{m.name}: {f.message}")
+        placements = tuple(split.assign(m.name, [(f.artifact.relpath, f.artifact.role, f.artifact.format)
+                                                 for f in m.files], packages, overrides))
+        ctx.verbose_print(f"{m.name}: {m.verdict.category} -> {m.verdict.section} "
+                          f"({m.verdict.profile}, rule {m.verdict.rule})")
+        _check_sections(ctx, m.verdict, placements)
+        for problem in split.misplaced(placements, packages, overrides):
+            ctx.error(problem)
+        planned.append(PlannedModel(m, placements, downgraded))
+    _check_empty_packages(ctx, planned, packages)
     _check_copyright(ctx, planned)
     return planned
 
 
-def _undeclared(name: str, directory: Path):
-    """A declaration that declares nothing: the policy then sees undeclared inputs."""
-    from .declaration import ModelDecl
+def _check_empty_packages(ctx: DhContext, planned: list[PlannedModel], packages) -> None:
+    """A -tokenizer/-doc/-gguf… package nothing goes into would ship empty (lintian: empty-binary-package)."""
+    placements = [p for m in planned for p in m.placements]
+    for pkg in split.split_packages_without_files(placements, packages):
+        if pkg in ctx.packages and not _has_own_files(ctx.tmpdir_for(pkg), pkg):
+            ctx.error(f"{pkg} would be empty: no model file has the role its name claims; remove it from "
+                      "debian/control, or map a role to it under `packages:` in debian/mlmodel.yaml")
 
-    return ModelDecl(name=name, path=directory.as_posix())
+
+def _has_own_files(root: Path, package: str) -> bool:
+    """Files other than what dh_installdocs/dh_installchangelogs put in every package."""
+    boilerplate = {f"usr/share/doc/{package}/copyright", f"usr/share/doc/{package}/changelog.gz",
+                   f"usr/share/doc/{package}/changelog.Debian.gz", f"usr/share/doc/{package}/changelog",
+                   f"usr/share/doc/{package}/changelog.Debian"}
+    return any(p.relative_to(root).as_posix() not in boilerplate for p in root.rglob("*")
+               if p.is_file() or p.is_symlink()) if root.is_dir() else False
 
 
 def _check_findings(ctx: DhContext, files, warn_only: set[str]) -> tuple[Finding, ...]:
@@ -165,17 +173,29 @@ def destination(ctx: DhContext, model: str, placement: split.Placement) -> Path:
 
 
 def deliver(ctx: DhContext, plans: list[PlannedModel]) -> None:
+    """Files, records and SPDX documents go in as one transaction; then substvars and overrides."""
     selected = set(ctx.packages)
+    meta = _package_meta(ctx)
     txn = Transaction()
+    installed: dict[str, list[str]] = {}
     try:
         for m in plans:
-            _deliver_model(ctx, m, selected, txn)
+            for pkg, paths in _install_model(ctx, m, selected, txn, meta).items():
+                installed.setdefault(pkg, []).extend(paths)
     except BaseException:
         txn.rollback()
         raise
+    for m in plans:
+        for pkg, pairs in substvars.substvars_for(m.name, m.placements, m.verdict.category).items():
+            for var, value in pairs if pkg in selected else ():
+                addsubstvar(ctx, pkg, var, value)
+    brackets = lintian_supports_brackets()
+    for pkg in sorted(installed):
+        append_lintian_overrides(ctx, pkg, overrides.binary_overrides(installed[pkg], brackets))
 
 
-def _deliver_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Transaction) -> None:
+def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Transaction,
+                   meta: dict) -> dict[str, list[str]]:
     facts_by_path = {f.artifact.relpath: f for f in m.files}
     files_by_pkg: dict[str, list[dict]] = {}
     for p in m.placements:
@@ -183,21 +203,64 @@ def _deliver_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Tra
             continue
         dest = destination(ctx, m.name, p)
         facts = facts_by_path[p.relpath]
-        result = txn.install(facts.artifact.path, dest)
-        ctx.verbose_print(f"{'ln' if result.linked else 'cp'} {facts.artifact.path} {dest}")
+        how = _place(ctx, txn, facts, dest, m.name, p)
+        ctx.verbose_print(f"{how} {facts.artifact.path} {dest}")
         files_by_pkg.setdefault(p.package, []).append({
-            "path": dest.relative_to(ctx.tmpdir_for(p.package)).as_posix(), "source": (m.directory / p.relpath).as_posix().removeprefix("./"),
+            "path": dest.relative_to(ctx.tmpdir_for(p.package)).as_posix(),
+            "source": (m.directory / p.relpath).as_posix().removeprefix("./"),
             "role": p.role, "format": p.format, "size": facts.artifact.size, "sha256": facts.sha256})
-    verdict = m.verdict.to_json() if m.verdict is not None else None
-    category = m.verdict.category if m.verdict is not None else None
-    for pkg, pairs in substvars.substvars_for(m.name, m.placements, category).items():
-        if pkg in selected:
-            for var, value in pairs:
-                addsubstvar(ctx, pkg, var, value)
+    verdict = m.verdict.to_json()
     for pkg in sorted(files_by_pkg):
         extra = {"downgraded": [f.to_json() for f in m.downgraded]} if m.downgraded else None
         rec = records.build_record(model=m.name, package=pkg, verdict=verdict, files=files_by_pkg[pkg], extra=extra)
-        txn.write(ctx.tmpdir_for(pkg) / records.record_relpath(m.name, pkg), records.dump_record(rec))
+        root = ctx.tmpdir_for(pkg)
+        txn.write(root / records.record_relpath(m.name, pkg), records.dump_record(rec))
+        if any(f["role"] == "weights" for f in files_by_pkg[pkg]):
+            doc = spdx.spdx_document(model=m.name, package=pkg, files=files_by_pkg[pkg], **_spdx_inputs(m, meta))
+            txn.write(root / spdx.spdx_relpath(m.name, pkg), spdx.dump_spdx(doc))
+    return {pkg: [f["path"] for f in files] for pkg, files in files_by_pkg.items()}
+
+
+def _place(ctx: DhContext, txn: Transaction, facts: ArtifactFacts, dest: Path, model: str,
+           placement: split.Placement) -> str:
+    """Reuse what dh_install already put in place (same size and mtime), move it between packages, or link."""
+    rel = Path(MODEL_ROOT) / model / placement.relpath
+    st = facts.artifact.path.stat()
+    for pkg in ctx.packages:
+        placed = ctx.tmpdir_for(pkg) / rel
+        if placed.is_file() and not placed.is_symlink():
+            pst = placed.stat()
+            if (pst.st_size, int(pst.st_mtime)) != (st.st_size, int(st.st_mtime)):
+                continue
+            if placed == dest:
+                return "kept"
+            txn.mkdirs(dest.parent)
+            os.replace(placed, dest)
+            return "mv"
+    return "ln" if txn.install(facts.artifact.path, dest).linked else "cp"
+
+
+def _package_meta(ctx: DhContext) -> dict:
+    """Version, date and maintainer, for documents that must not read the clock."""
+    from debian.changelog import Changelog
+
+    with open("debian/changelog", encoding="utf-8") as fh:
+        changelog = Changelog(fh, max_blocks=1)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch or not epoch.isdigit():
+        epoch = str(int(email.utils.parsedate_to_datetime(changelog.date).timestamp()))
+    return {"version": str(changelog.version), "epoch": int(epoch),
+            "maintainer": ctx.control.maintainer or changelog.author or "unknown"}
+
+
+def _spdx_inputs(m: PlannedModel, meta: dict) -> dict:
+    decl = m.analysed.decl
+    data = decl.training_data if isinstance(decl.training_data, tuple) else ()
+    return {"version": meta["version"], "epoch": meta["epoch"], "maintainer": meta["maintainer"],
+            "license_expr": m.analysed.license,
+            "datasets": [{"name": d.name, "url": d.url, "availability": d.availability} for d in data],
+            "base_models": [b.name or b.package for b in decl.base_models if b.name or b.package],
+            "upstream_url": decl.upstream.url}
 
 
 def _describe(ctx: DhContext, plans: list[PlannedModel]) -> None:

@@ -5,6 +5,7 @@ order of the stages.  Nothing here prints or writes.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -13,18 +14,55 @@ from . import discover
 from .model import ArtifactFacts, Finding, MLModelError, Verdict
 
 DECLARATION = Path("debian/mlmodel.yaml")
+PROFILES = ("ml-policy", "gr-a", "model-is-source", "osaid")
+DEFAULT_PROFILE = "ml-policy"
+
+
+class PipelineError(MLModelError):
+    """The source tree cannot be analysed as it is."""
 
 
 @dataclass(frozen=True)
-class ModelPlan:
-    """One model of the source: where it is, what is in it, what policy says."""
+class AnalysedModel:
+    """One model of a source tree: where it is, what is in it, what policy says."""
 
     name: str
     directory: Path  # relative to the source root
+    decl: object  # declaration.ModelDecl (an empty one when nothing was declared)
+    declared: bool
     files: tuple[ArtifactFacts, ...]
-    verdict: Verdict | None
-    findings: tuple[Finding, ...]
-    decl: object | None  # declaration.ModelDecl, when declared
+    report: object  # inspect.ModelReport
+    verdict: Verdict
+    license: str | None  # the licence expression the verdict used
+    findings: tuple[Finding, ...]  # provenance findings (conflicts between declaration, card, files)
+
+
+@dataclass(frozen=True)
+class SourceAnalysis:
+    source_name: str
+    profile: str
+    declaration: object | None
+    models: tuple[AnalysedModel, ...]
+
+
+def source_name(source_dir: Path) -> str:
+    """Source: of debian/control, or the directory name when there is none yet."""
+    from debian import deb822
+
+    control = source_dir / "debian/control"
+    try:
+        with open(control, encoding="utf-8") as fh:
+            first = next(deb822.Deb822.iter_paragraphs(fh), None)
+        if first and first.get("Source"):
+            return first["Source"].strip()
+    except (OSError, UnicodeDecodeError):
+        pass
+    return safe_name(source_dir.resolve().name)
+
+
+def safe_name(text: str) -> str:
+    name = re.sub(r"[^a-z0-9.+-]+", "-", text.lower()).strip("-.+")
+    return name or "model"
 
 
 def declared_models(source_dir: Path):
@@ -35,21 +73,20 @@ def declared_models(source_dir: Path):
     return load_declaration(path) if path.exists() else None
 
 
-def undeclared_models(source_dir: Path, source_name: str) -> list[tuple[str, Path]]:
+def undeclared_models(source_dir: Path, name: str) -> list[tuple[str, Path]]:
     """(name, directory) of each model directory found without a declaration."""
     out = []
     for d in discover.find_model_dirs(source_dir):
         rel = d.relative_to(source_dir)
-        name = source_name if rel == Path(".") else _safe_name(rel.name)
-        out.append((name, rel))
+        out.append((name if rel == Path(".") else safe_name(rel.name), rel))
     return out
 
 
-def _safe_name(text: str) -> str:
-    import re
+def empty_declaration(name: str, directory: Path):
+    """A declaration that declares nothing: the policy then sees undeclared inputs."""
+    from .declaration import ModelDecl
 
-    name = re.sub(r"[^a-z0-9.+-]+", "-", text.lower()).strip("-.+")
-    return name or "model"
+    return ModelDecl(name=name, path=directory.as_posix())
 
 
 def inspect_model(source_dir: Path, directory: Path, exclude=(), *, hash: bool = True,
@@ -59,15 +96,31 @@ def inspect_model(source_dir: Path, directory: Path, exclude=(), *, hash: bool =
     return inspect_model_dir(source_dir / directory, exclude=tuple(exclude), hash=hash, progress=progress)
 
 
-def decide_model(decl, report, profile: str) -> tuple[Verdict | None, tuple[Finding, ...]]:
+def decide_model(decl, report, profile: str):
     """Merge the declaration with what the files say and apply the policy profile."""
     from . import policy, provenance
 
-    if decl is None:
-        return None, ()
     prov = provenance.merge(decl, report)
-    verdict = policy.decide(prov, profile)
-    return verdict, tuple(getattr(prov, "findings", ()))
+    return prov, policy.decide(prov, profile)
 
 
-__all__ = ["ModelPlan", "declared_models", "undeclared_models", "inspect_model", "decide_model", "MLModelError"]
+def analyse(source_dir: Path, *, policy: str | None = None, require_declaration: bool = False,
+            hash: bool = False, progress: Callable | None = None) -> SourceAnalysis:
+    """Discover, inspect and decide every model of a source tree."""
+    source_dir = Path(source_dir)
+    declaration = declared_models(source_dir)
+    name = source_name(source_dir)
+    if declaration is None:
+        if require_declaration:
+            raise PipelineError(source_dir / DECLARATION, "not found (write one, or run `mlmodel init`)")
+        models = [(n, d, (), empty_declaration(n, d), False) for n, d in undeclared_models(source_dir, name)]
+    else:
+        models = [(m.name, Path(m.path), tuple(m.exclude), m, True) for m in declaration.models]
+    profile = policy or getattr(declaration, "policy", None) or DEFAULT_PROFILE
+    analysed = []
+    for model_name, directory, exclude, decl, declared in models:
+        report = inspect_model(source_dir, directory, exclude, hash=hash, progress=progress)
+        prov, verdict = decide_model(decl, report, profile)
+        analysed.append(AnalysedModel(model_name, directory, decl, declared, tuple(report.files), report, verdict,
+                                      prov.license, tuple(prov.findings)))
+    return SourceAnalysis(name, profile, declaration, tuple(analysed))

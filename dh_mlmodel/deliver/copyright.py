@@ -35,3 +35,265 @@ def read_copyright(path: Path) -> dep5.Copyright | None:
 def uncovered(copyright_file: dep5.Copyright, source_paths: Iterable[str]) -> list[str]:
     """The source-tree paths no Files: paragraph matches."""
     return sorted(p for p in source_paths if copyright_file.find_files_paragraph(p) is None)
+
+
+# -- generating stanzas (`mlmodel copyright`) -----------------------------------------
+#
+# The stanzas are made with python-debian's copyright module; merging them into
+# a file a human wrote is done on the text, paragraph by paragraph, because
+# every human paragraph and comment must survive byte for byte, and a parse
+# and dump cycle does not promise that across python-debian versions.
+
+MANAGED_MARK = "Managed by mlmodel copyright"
+COMMON_LICENSES = Path("/usr/share/common-licenses")
+LICENSE_FILE_NAMES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE", "LICENCE.md", "LICENCE.txt", "COPYING")
+# The DEP-5 short names whose text Debian ships in /usr/share/common-licenses under that file name.
+COMMON_LICENSE_FILES = {"Apache-2.0": "Apache-2.0", "CC0-1.0": "CC0-1.0", "GPL-2": "GPL-2", "GPL-2+": "GPL-2",
+                        "GPL-3": "GPL-3", "GPL-3+": "GPL-3", "LGPL-2.1": "LGPL-2.1", "LGPL-2.1+": "LGPL-2.1",
+                        "LGPL-3": "LGPL-3", "LGPL-3+": "LGPL-3", "MPL-2.0": "MPL-2.0", "Artistic": "Artistic",
+                        "GFDL-1.3": "GFDL-1.3"}
+EXPAT_TEXT = """\
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in
+all copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE."""
+
+
+from dataclasses import dataclass as _dataclass  # noqa: E402  (kept beside the generator it serves)
+
+
+@_dataclass(frozen=True)
+class ModelCopyright:
+    """What a Files: stanza says about one model."""
+
+    name: str
+    files: tuple[str, ...]  # DEP-5 Files: patterns, relative to the source root
+    holders: tuple[str, ...]
+    license: str  # DEP-5 short name or expression
+    license_text: str | None  # full text for a standalone paragraph, when known
+    comment: tuple[str, ...]  # lines
+    non_main: str | None  # the ML-Policy line for the header's Disclaimer, when not main
+
+
+def _field_lines(lines: Iterable[str]) -> str:
+    """Continuation lines of a formatted DEP-5 field: blank lines become ' .'."""
+    return "\n".join(f" {line}" if line.strip() else " ." for line in lines)
+
+
+def license_text(dep5_name: str, model_dir: Path | None) -> str | None:
+    """The full text for `License: NAME`: a pointer to common-licenses, the model's LICENSE file, or None."""
+    common = COMMON_LICENSE_FILES.get(dep5_name)
+    if common and (COMMON_LICENSES / common).exists():
+        return (f"On Debian systems, the complete text of the {dep5_name} licence can be found in\n"
+                f'"/usr/share/common-licenses/{common}".')
+    if dep5_name == "Expat":
+        return EXPAT_TEXT
+    for name in LICENSE_FILE_NAMES if model_dir else ():
+        candidate = model_dir / name
+        if candidate.is_file() and not candidate.is_symlink():
+            try:
+                return candidate.read_text(encoding="utf-8").strip("\n")
+            except (OSError, UnicodeDecodeError):
+                return None
+    return None
+
+
+def files_stanza(m: ModelCopyright) -> str:
+    para = dep5.FilesParagraph.create(list(m.files), m.holders[0] + "".join(f"\n {h}" for h in m.holders[1:]),
+                                      dep5.License(m.license))
+    comment = [f"{MANAGED_MARK} for model {m.name}; `mlmodel copyright --update` rewrites this paragraph.",
+               *m.comment]
+    para.comment = comment[0] + "\n" + _field_lines(comment[1:])
+    return para.dump().rstrip("\n") + "\n"
+
+
+def license_stanza(name: str, text: str | None) -> str:
+    body = text if text is not None else (f"TODO: the full text of {name}: no copy was found in "
+                                          "/usr/share/common-licenses or in the model directory.")
+    lines = body.splitlines()
+    para = dep5.LicenseParagraph.create(dep5.License(name, "\n".join(line.rstrip() or "." for line in lines)))
+    return para.dump().rstrip("\n") + "\n"
+
+
+# -- merging into an existing file --------------------------------------------------
+
+def split_paragraphs(text: str) -> list[str]:
+    """The file as alternating paragraph and separator chunks; "".join() gives it back exactly."""
+    chunks: list[str] = []
+    current: list[str] = []
+    blank = None
+    for line in text.splitlines(keepends=True):
+        is_blank = not line.strip()
+        if blank is None or is_blank != blank:
+            if current:
+                chunks.append("".join(current))
+            current = []
+            blank = is_blank
+        current.append(line)
+    if current:
+        chunks.append("".join(current))
+    return chunks
+
+
+def _fields(chunk: str) -> dict:
+    from debian import deb822
+
+    try:
+        return dict(deb822.Deb822(chunk.splitlines()))
+    except Exception:  # a malformed human paragraph is not ours to judge here
+        return {}
+
+
+def _is_managed(chunk: str, model: str | None = None) -> bool:
+    comment = _fields(chunk).get("Comment", "")
+    if MANAGED_MARK not in comment:
+        return False
+    return model is None or f"for model {model};" in comment
+
+
+def _defines_license(chunks: list[str], name: str) -> bool:
+    """Some paragraph already gives NAME's text (standalone License paragraph or Files paragraph with text)."""
+    for chunk in chunks:
+        lic = _fields(chunk).get("License", "")
+        first, _, rest = lic.partition("\n")
+        if first.strip() == name and rest.strip():
+            return True
+    return False
+
+
+def header_stanza(upstream_name: str, source_url: str | None) -> str:
+    header = dep5.Header()
+    header.upstream_name = upstream_name
+    if source_url:
+        header.source = source_url
+    return header.dump().rstrip("\n") + "\n"
+
+
+def _with_disclaimer(header: str, lines: list[str]) -> str:
+    """The header paragraph with the ML-Policy lines in Disclaimer: (ML-Policy's marking proposal)."""
+    if not lines or "ML-Policy" in _fields(header).get("Disclaimer", ""):
+        return header
+    body = header.rstrip("\n")
+    if "Disclaimer" in _fields(header):
+        return body + "\n .\n" + _field_lines(lines) + "\n"
+    return body + "\nDisclaimer: " + lines[0] + ("\n" + _field_lines(lines[1:]) if lines[1:] else "") + "\n"
+
+
+def merge_copyright(existing: str | None, models: list[ModelCopyright], header: str) -> str:
+    """EXISTING with the models' managed stanzas replaced or added; human paragraphs kept byte for byte."""
+    chunks = split_paragraphs(existing) if existing else [header]
+    paras = [i for i, c in enumerate(chunks) if c.strip()]
+    if not paras:
+        chunks, paras = [header], [0]
+    disclaimer = [m.non_main for m in models if m.non_main]
+    chunks[paras[0]] = _with_disclaimer(chunks[paras[0]], disclaimer)
+    for m in models:
+        stanza = files_stanza(m)
+        managed = [i for i in paras if _is_managed(chunks[i], m.name)]
+        if managed:
+            chunks[managed[0]] = stanza
+            continue
+        # After `Files: *` (last match wins, so ours beats the catch-all) but before any other human
+        # Files paragraph, which then keeps the last word for the files it names.
+        star = [i for i in paras if _fields(chunks[i]).get("Files", "").split() == ["*"]]
+        at = star[0] if star else paras[0]
+        chunks[at:at + 1] = [chunks[at].rstrip("\n") + "\n", "\n", stanza]
+        paras = [i for i, c in enumerate(chunks) if c.strip()]
+    for name, text in sorted({(m.license, m.license_text) for m in models if " " not in m.license}):
+        if not _defines_license(chunks, name):
+            chunks[-1] = chunks[-1].rstrip("\n") + "\n" if chunks[-1].strip() else chunks[-1]
+            chunks += ["\n", license_stanza(name, text)]
+    return "".join(chunks)
+
+
+# -- from the pipeline's results to stanzas -------------------------------------------------
+
+_DEP5_OPERATORS = {"AND": "and", "OR": "or", "WITH": "with"}
+
+
+def dep5_expression(expression: str) -> tuple[str, tuple[str, ...]]:
+    """An SPDX or HF expression in DEP-5 spelling (mit -> Expat, OR -> or), and its licence names."""
+    from .. import licenses
+
+    words, atoms = [], []
+    for token in expression.replace("(", " ( ").replace(")", " ) ").split():
+        if token.upper() in _DEP5_OPERATORS:
+            words.append(_DEP5_OPERATORS[token.upper()])
+        elif token in "()":
+            words.append(token)
+        else:
+            name = licenses.dep5_name(token) or token
+            words.append(name)
+            atoms.append(name)
+    return " ".join(words).replace("( ", "(").replace(" )", ")"), tuple(atoms)
+
+
+def _patterns(directory: str, relpaths: Iterable[str], excluded: bool) -> tuple[str, ...]:
+    if directory not in ("", ".") and not excluded:
+        return (f"{directory}/*",)
+    prefix = "" if directory in ("", ".") else f"{directory}/"
+    # DEP-5 patterns are whitespace-separated: `?` stands for a space in a name.
+    return tuple(sorted(prefix + p.replace(" ", "?") for p in relpaths))
+
+
+def _summary_lines(decl, verdict) -> list[str]:
+    lines = []
+    up = getattr(decl, "upstream", None)
+    if up is not None and (up.url or up.revision):
+        lines.append("Upstream: " + (up.url or "") + (f" (revision {up.revision})" if up.revision else ""))
+    if verdict is not None:
+        lines.append(f"Placement: {verdict.category} ({verdict.section or 'not placed'}) under the "
+                     f"{verdict.profile} profile, rule {verdict.rule}; advice only, the ftpmasters decide.")
+    data = getattr(decl, "training_data", None)
+    if data is None or isinstance(data, str):
+        lines.append("Training data: undeclared.")
+    else:
+        lines.append("Training data: " + "; ".join(
+            f"{d.name} ({d.license or 'licence unknown'}, {d.availability})" for d in data) + ".")
+    code = getattr(decl, "training_code", None)
+    lines.append(f"Training code: {code.completeness}" + (f" ({code.url})" if code.url else "") + "."
+                 if code is not None else "Training code: undeclared.")
+    for base in getattr(decl, "base_models", ()) or ():
+        lines.append(f"Base model: {base.name or base.package} ({base.category or 'category undeclared'}).")
+    return lines
+
+
+def model_copyright(decl, directory: str, relpaths: Iterable[str], verdict, license_expr: str | None,
+                    model_dir: Path) -> ModelCopyright:
+    """The Files: stanza data for one model, from its declaration, files and verdict."""
+    relpaths = list(relpaths)
+    holders = tuple(getattr(decl, "copyright", ()) or ()) or (
+        f"TODO: the copyright holders of {decl.name} (declare `copyright:` in debian/mlmodel.yaml)",)
+    license_name, atoms = dep5_expression(license_expr) if license_expr else ("TODO-unknown-licence", ())
+    text = license_text(atoms[0], model_dir) if len(atoms) == 1 else None
+    non_main = None
+    if verdict is not None and verdict.section != "main":
+        non_main = (f"ML-Policy: {decl.name} is placed {verdict.category} ({verdict.section or 'not placed'}) "
+                    f"under the {verdict.profile} profile, rule {verdict.rule}.")
+    return ModelCopyright(decl.name, _patterns(directory, relpaths, bool(getattr(decl, "exclude", ()))), holders,
+                          license_name, text, tuple(_summary_lines(decl, verdict)), non_main)
+
+
+def check_parses(text: str, path: Path) -> None:
+    """Refuse to write what python-debian cannot read back."""
+    import io
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dep5.Copyright(io.StringIO(text), strict=False)
+    except (ValueError, dep5.Error) as exc:
+        raise CopyrightError(path, f"the merged file would not parse ({exc}); nothing written") from None

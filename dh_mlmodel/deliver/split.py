@@ -81,3 +81,28 @@ def assign(model: str, files: Iterable[tuple[str, str, str]], packages: list[Pac
                                       f"`packages:` in debian/mlmodel.yaml")
         placements.append(Placement(relpath, role, fmt, pkg))
     return placements
+
+
+def misplaced(placements: Iterable[Placement], packages: list[PackageInfo],
+              overrides: Mapping[str, str] | None = None) -> list[str]:
+    """Why some placements are wrong, each with the fix; empty when all is well."""
+    arch_all = {p.name: p.arch_all for p in packages}
+    problems = []
+    for p in placements:
+        if not arch_all.get(p.package, True):
+            problems.append(f"{p.relpath} ({p.role}) would go to {p.package}, which is not Architecture: all; "
+                            "model files do not depend on the architecture: make it Architecture: all")
+    for key, pkg in sorted((overrides or {}).items()):
+        role = key.split(":")[0]
+        claimed = next((r for sfx, r in ROLE_SUFFIXES.items() if pkg.endswith(sfx)), None)
+        if claimed and claimed != role:
+            problems.append(f"packages: maps {key} to {pkg}, whose name claims the {claimed} role: map {role} to "
+                            "another package, or rename it")
+    return problems
+
+
+def split_packages_without_files(placements: Iterable[Placement], packages: list[PackageInfo]) -> list[str]:
+    """The packages whose name claims a role or format (-tokenizer, -gguf, …) that receive no model file."""
+    used = {p.package for p in placements}
+    suffixes = list(ROLE_SUFFIXES) + list(FORMAT_SUFFIXES)
+    return [p.name for p in packages if _suffix_of(p.name, suffixes) and p.name not in used]

@@ -1,0 +1,38 @@
+"""`mlmodel copyright [--update] [SOURCE_DIR]`: DEP-5 stanzas for the model files."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..debhelper import atomic_write_text
+from ..deliver import copyright as dep5gen
+from .. import pipeline
+
+HELP = "write DEP-5 Files: stanzas for the model files into debian/copyright"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--update", action="store_true", help="merge into debian/copyright (written atomically)")
+    p.add_argument("--policy", choices=pipeline.PROFILES, help="policy profile (default: the declaration's)")
+    p.add_argument("source_dir", nargs="?", default=".", type=Path, metavar="SOURCE_DIR")
+
+
+def run(args: argparse.Namespace) -> int:
+    tree = pipeline.analyse(args.source_dir, policy=args.policy, require_declaration=True)
+    models = [dep5gen.model_copyright(m.decl, m.directory.as_posix(), [f.artifact.relpath for f in m.files],
+                                      m.verdict, m.license, args.source_dir / m.directory) for m in tree.models]
+    path = args.source_dir / "debian/copyright"
+    existing = path.read_text(encoding="utf-8") if path.exists() else None
+    upstream = next((m.decl.upstream.url for m in tree.models if m.decl.upstream.url), None)
+    merged = dep5gen.merge_copyright(existing, models, dep5gen.header_stanza(tree.source_name, upstream))
+    dep5gen.check_parses(merged, path)
+    if not args.update:
+        sys.stdout.write(merged)
+        return 0
+    if merged == existing:
+        print(f"{path}: unchanged")
+        return 0
+    atomic_write_text(path, merged)
+    print(f"{path}: {'updated' if existing is not None else 'written'} ({len(models)} model stanza(s))")
+    return 0

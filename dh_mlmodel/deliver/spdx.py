@@ -1,0 +1,94 @@
+"""An SPDX 3.0.1 AI-profile document for a package that carries weights.
+
+JSON-LD with the spdx.org 3.0.1 context: one `ai_AIPackage` for the model,
+a `software_File` with its sha256 for each installed file, a
+`dataset_DatasetPackage` per declared training data set (`trainedOn`), the
+base models (`descendantOf`) and the declared licence
+(`hasDeclaredLicense`). Source: spdx/spdx-3-model, tag 3.0.1 (AI and
+Dataset profiles). No clock is read: times come from SOURCE_DATE_EPOCH, so
+the document is reproducible.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
+SPEC_VERSION = "3.0.1"
+NOASSERTION = "NOASSERTION"
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "x"
+
+
+def spdx_relpath(model: str, package: str) -> str:
+    return f"usr/share/mlmodel/{model}/.mlmodel/{package}.spdx.json"
+
+
+def spdx_document(*, model: str, package: str, version: str, epoch: int, license_expr: str | None,
+                  files: Iterable[Mapping[str, Any]], datasets: Iterable[Mapping[str, Any]],
+                  base_models: Iterable[str], upstream_url: str | None, maintainer: str) -> dict[str, Any]:
+    ns = f"urn:debian:mlmodel:{_slug(package)}:{_slug(version)}:"
+    created = _iso(epoch)
+    ci = "_:creationinfo"
+    graph: list[dict[str, Any]] = []
+
+    def element(kind: str, ident: str, **fields: Any) -> str:
+        spdx_id = ns + ident
+        graph.append({"type": kind, "spdxId": spdx_id, "creationInfo": ci, **fields})
+        return spdx_id
+
+    def relate(kind: str, src: str, targets: list[str], ident: str) -> None:
+        if targets:
+            element("Relationship", f"rel-{ident}", relationshipType=kind, **{"from": src, "to": targets})
+
+    supplier = element("Organization", "supplier", name=maintainer)
+    tool = element("Tool", "tool-dh-mlmodel", name="dh-mlmodel")
+    the_model = element(
+        "ai_AIPackage", "model", name=model, suppliedBy=supplier, releaseTime=created,
+        software_downloadLocation=upstream_url or NOASSERTION, software_packageVersion=version,
+        software_primaryPurpose="model")
+    file_ids = [element("software_File", f"file-{i}", name=f["path"],
+                        verifiedUsing=[{"type": "Hash", "algorithm": "sha256", "hashValue": f["sha256"]}])
+                for i, f in enumerate(sorted(files, key=lambda f: f["path"])) if f.get("sha256")]
+    data_ids = [element("dataset_DatasetPackage", f"dataset-{_slug(d['name'])}", name=d["name"],
+                        suppliedBy=supplier, releaseTime=created, software_packageVersion=NOASSERTION,
+                        software_primaryPurpose="data", dataset_datasetType=["noAssertion"],
+                        software_downloadLocation=d.get("url") or NOASSERTION,
+                        **_availability(d.get("availability")))
+                for d in datasets]
+    base_ids = [element("ai_AIPackage", f"base-{_slug(b)}", name=b, suppliedBy=supplier, releaseTime=created,
+                        software_downloadLocation=NOASSERTION, software_packageVersion=NOASSERTION,
+                        software_primaryPurpose="model") for b in base_models]
+    license_ids = []
+    if license_expr:
+        license_ids.append(element("simplelicensing_LicenseExpression", "license",
+                                   simplelicensing_licenseExpression=license_expr))
+    relate("hasDeclaredLicense", the_model, license_ids, "license")
+    relate("contains", the_model, file_ids, "files")
+    relate("trainedOn", the_model, data_ids, "datasets")
+    relate("descendantOf", the_model, base_ids, "bases")
+    document = {"type": "SpdxDocument", "spdxId": ns + "document", "creationInfo": ci,
+                "name": f"{package} {version}", "rootElement": [the_model],
+                "element": sorted(e["spdxId"] for e in graph)}
+    creation = {"type": "CreationInfo", "@id": ci, "specVersion": SPEC_VERSION, "created": created,
+                "createdBy": [supplier], "createdUsing": [tool]}
+    return {"@context": CONTEXT, "@graph": [creation, document, *graph]}
+
+
+def _availability(availability: str | None) -> dict[str, str]:
+    """SPDX's DatasetAvailabilityType has no word for "unavailable": then the property is left out."""
+    value = {"public": "directDownload", "on-request": "registration", "restricted": "registration"}.get(
+        availability or "")
+    return {"dataset_datasetAvailability": value} if value else {}
+
+
+def dump_spdx(doc: Mapping[str, Any]) -> bytes:
+    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
