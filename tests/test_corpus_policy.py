@@ -5,7 +5,7 @@ training data, training code, base model), as a maintainer would write it.
 The model files are the real third-party ones (fetched by dh_mlmodel.corpus,
 never loaded); they are inspected header-only and merged with the
 declaration, so a card or in-file licence that disagrees shows up as a
-finding.  The expected placement is the manifest's "strict placement" under
+finding.  The corpus comes from tests/corpus_fixture.py.  The expected placement is the manifest's "strict placement" under
 `ml-policy`; the one place we differ (festvox: contrib, not main, because its
 trainer HTK is non-free) is explained in docs/policy.md.
 """
@@ -21,17 +21,9 @@ from dh_mlmodel.inspect import inspect_model_dir
 from dh_mlmodel.policy import decide, section_findings
 from dh_mlmodel.provenance import find_package_metadata, merge
 
+from corpus_fixture import corpus  # noqa: F401  (the shared fixture: fetched once, cached, skips offline)
+
 pytestmark = pytest.mark.corpus
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Path:
-    from dh_mlmodel import corpus as fetcher
-
-    try:
-        return fetcher.ensure_cases()
-    except fetcher.CorpusUnavailable as exc:
-        pytest.skip(f"corpus not available: {exc.one_line()}")
 
 
 # case -> (directory of the unpacked package inside the case, declaration of the model(s), expected per model)
