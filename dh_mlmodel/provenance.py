@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import licenses
-from .declaration import UNDECLARED, BaseModelDecl, DatasetDecl, ModelDecl
+from .declaration import UNDECLARED, BaseModelDecl, DatasetDecl, ModelDecl, safe_field_value, unsafe_char
 from .model import Finding, MLModelError
 
 RECORD_ROOTS = (Path("/usr/share/mlmodel"),)
@@ -133,7 +133,9 @@ def _license_claims(decl: ModelDecl, report: Any, package_licenses: Iterable[tup
             claims.append(_Claim(facts.artifact.relpath, lic))
     for source, text in package_licenses:
         claims.append(_Claim(source, text))
-    return claims
+    # Card and file values are hostile: one that could break a line of debian/copyright is kept only
+    # in escaped form, which no licence id matches (so it is `unclear`).
+    return [_Claim(c.source, safe_field_value(c.expression)) if unsafe_char(c.expression) else c for c in claims]
 
 
 def _same_license(a: str, b: str) -> bool:
@@ -160,8 +162,6 @@ def _license_findings(claims: list[_Claim]) -> list[Finding]:
 
 def _show(text: str) -> str:
     """A value from a hostile file, safe inside a one-line message."""
-    from .declaration import safe_field_value
-
     text = safe_field_value(str(text))
     return text if len(text) <= 120 else text[:117] + "..."
 

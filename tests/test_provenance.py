@@ -234,3 +234,10 @@ def test_chain_lookups_first_wins():
     first = chain_lookups(lambda b: None, lambda b: sib if b.name == "s" else None)
     prov = merge(decl("license: MIT\nbase-model: {name: s}\n"), base_lookup=first)
     assert prov.B[0].section == "contrib" and prov.B[0].source == "sibling"
+
+
+def test_hostile_card_licence_is_never_used_raw(tmp_path: Path):
+    write_card(tmp_path, 'license: "mit\\nFiles: *"\n')
+    prov = merge(decl(""), inspect_model_dir(tmp_path, hash=False))
+    assert prov.license == "mit\\nFiles: *" and "\n" not in prov.license
+    assert prov.L == "unclear"
