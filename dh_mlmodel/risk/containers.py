@@ -152,11 +152,13 @@ def _scan_pickles(ctx: Ctx, stream: Stream, member: str, rules: str, *, sniffed:
         if count > 0 and (not scan.complete and not scan.imports):
             # Trailing bytes that are no pickle: the loader stops at the first STOP and ignores them.
             ctx.add("pickle-trailing-bytes", "warning",
-                    f"{member or 'the file'} has {_rest(stream)} bytes after the pickle that ends at "
+                    f"{member or 'the file'} has {stream.pos - start + _rest(stream)} bytes after the pickle that ends at "
                     f"offset {start}; they are not a pickle", member)
             return True
-        name = member if count == 0 and max_count != LEGACY_TORCH_PICKLES else f"{member}#pickle{count + 1}@{start}"
-        report_scan(ctx, scan, name.lstrip("#") if not member else name, rules)
+        name = member
+        if count > 0 or max_count == LEGACY_TORCH_PICKLES:  # several pickles in a row: say which
+            name = f"{member}#pickle{count + 1}@{start}" if member else f"pickle{count + 1}@{start}"
+        report_scan(ctx, scan, name, rules)
         _plain_pickle_view(ctx, stream, scan, start, name, rules)
         count += 1
         if not scan.complete or stream.at_eof() or (max_count and count >= max_count):
@@ -210,33 +212,87 @@ def scan_stream(ctx: Ctx, stream: Stream, member: str, depth: int, *, rules: str
                 opener=None) -> None:
     """Find the pickles in one byte stream (a file, a member, a decompressed body).
 
-    `opener(base_limit)` gives random access (f, start, length) when the
-    stream is a window of a real file; zips need it.
+    `opener()` gives random access (f, start, length) when the stream is a
+    window of a real file; zips are read through it (or spooled first).
     """
-    head = stream.peek(16)
+    head = stream.peek(512)
     kind = sniff(head)
+    if kind is None and head[257:262] == b"ustar":
+        kind = "tar"
     if kind == "torch-legacy":
         _scan_pickles(ctx, stream, member, "torch", sniffed=False, max_count=LEGACY_TORCH_PICKLES)
     elif kind == "pickle":
         _scan_pickles(ctx, stream, member, rules, sniffed=False)
-    elif kind == "zip":
+    elif kind in ("zip", "tar"):
         if depth >= MAX_DEPTH:
-            ctx.add("archive-nesting-too-deep", "error", f"{member}: zip nested more than {MAX_DEPTH} deep "
+            ctx.add("archive-nesting-too-deep", "error", f"{member}: archive nested more than {MAX_DEPTH} deep "
                     "is not scanned", member)
             return
+        scanner = scan_zip if kind == "zip" else scan_tar
         if opener is not None:
-            scan_zip(ctx, *opener(), member, depth + 1)
+            scanner(ctx, *opener(), member, depth + 1)
         else:
             with tempfile.TemporaryFile() as tmp:
                 _copy(stream, tmp)
-                scan_zip(ctx, tmp, 0, tmp.tell(), member, depth + 1)
+                scanner(ctx, tmp, 0, tmp.tell(), member, depth + 1)
     elif kind == "npy":
         _scan_npy(ctx, stream, member)
     elif kind in ("gzip", "bz2", "xz", "lzma", "zlib", "lz4", "joblib-zf"):
         _scan_compressed(ctx, stream, kind, member, depth)
     else:
-        stream.limit = None if stream.limit is None else stream.limit
         _scan_pickles(ctx, stream, member, rules, sniffed=True)
+    if kind not in ("zip", "tar") and opener is not None and depth == 0:  # files only: members stay unread
+        _appended_zip(ctx, *opener(), member, depth)
+
+
+def _appended_zip(ctx: Ctx, f: BinaryIO, base: int, size: int, member: str, depth: int) -> None:
+    """A polyglot: loaders that read a zip from its end (zipfile) see members a pickle reader never does."""
+    tail_len = min(size, 65535 + 22)
+    f.seek(base + size - tail_len)
+    if b"PK\x05\x06" not in f.read(tail_len):
+        return
+    before = len(ctx.findings)
+    scan_zip(ctx, f, base, size, f"{member}(zip)" if member else "(zip)", depth + 1)
+    if ctx.findings[before:] and all(x.tag == "archive-unreadable" for x in ctx.findings[before:]):
+        del ctx.findings[before:]  # an EOCD signature by chance inside data, not a zip
+
+
+def scan_tar(ctx: Ctx, f: BinaryIO, base: int, size: int, prefix: str, depth: int) -> None:
+    """A tar (the pre-1.0 torch tar format, or a tarball of a model): every regular member is sniffed."""
+    import tarfile
+    f.seek(base)
+    try:
+        with tarfile.open(fileobj=_Window(f, base, size), mode="r:") as tar:
+            for info in tar:
+                if not info.isreg():
+                    continue
+                member = f"{prefix}!{info.name}" if prefix else info.name
+                start = base + info.offset_data
+                scan_stream(ctx, Stream(FileWindow(f, start, info.size)), member, depth,
+                            opener=lambda start=start, n=info.size: (f, start, n))
+    except (tarfile.TarError, OSError) as exc:
+        ctx.add("archive-unreadable", "error", f"{prefix or 'the tar'}: {exc}", prefix)
+
+
+class _Window:
+    """A seekable file view of f[base:base+size], for tarfile."""
+
+    def __init__(self, f: BinaryIO, base: int, size: int):
+        self.f, self.base, self.size, self.pos = f, base, size, 0
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.size - self.pos if n is None or n < 0 else min(n, self.size - self.pos)
+        self.f.seek(self.base + self.pos)
+        data = self.f.read(max(0, n))
+        self.pos += len(data)
+        return data
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        self.pos = {0: pos, 1: self.pos + pos, 2: self.size + pos}[whence]
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
 
 
 def _copy(stream: Stream, out: BinaryIO) -> None:

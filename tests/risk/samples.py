@@ -139,6 +139,17 @@ def joblib_array_then(evil: bytes) -> bytes:
     return body
 
 
+def tar_of(members: dict[str, bytes]) -> bytes:
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
 # ---------------------------------------------------------------- the corpus
 
 EVIL = call1(g("posix", "system"), "id")
@@ -281,6 +292,11 @@ SAMPLES: tuple[Sample, ...] = (
            lambda: b"\x80\x04" + g("builtins", "str") + b")R" + u("system") + b"\x93.", "STACK_GLOBAL"),
     Sample("trailing_payload.pkl", "4.3 second pickle after STOP",
            lambda: BENIGN_DATA_PKL + EVIL, "posix.system"),
+    Sample("polyglot.pkl", "4.3 polyglot: benign pickle with a zip appended",
+           lambda: BENIGN_DATA_PKL + plain_zip({"archive/data.pkl": EVIL}), "posix.system", "archive/data.pkl"),
+    Sample("torch_tar.pt", "4.3 pre-1.0 torch tar format (members storages, tensors, pickle)",
+           lambda: tar_of({"storages": b"\x80\x02K\x00.", "tensors": b"\x80\x02K\x00.", "pickle": EVIL}),
+           "posix.system", "pickle"),
     Sample("gzip_in_zip.zip", "4.3 gzip joblib inside a zip", lambda: plain_zip({"m.joblib": gzip.compress(EVIL)},
                                                                                zipfile.ZIP_STORED),
            "posix.system", "m.joblib"),
