@@ -235,3 +235,37 @@ def test_safe_field_value_is_one_line_for_any_text():
         assert "$" not in out.replace("${}", "")
 
     check()
+
+
+# ---------------------------------------------------------------- the same errors from dh_mlmodel in a build tree
+
+@pytest.mark.integration
+@pytest.mark.parametrize("change, expect", [
+    (("    path: model", "\tpath: model"), "tab character in indentation"),
+    (("    license: CC0-1.0", "    license: CC0-1.0\n    license: MIT"), "duplicate key"),
+    (("    generative: false", "    generative: 7"), "expected true or false"),
+    (("availability: public", "availability: sometimes"), "'sometimes' is not one of"),
+    (('    copyright: "2026 dh-mlmodel developers"', "    copyright: !!python/object/apply:os.system [touch /tmp/pwned]"),
+     "YAML tag !!python/object/apply:os.system is not allowed"),
+    (("    generative: false", "    generativ: false"), "did you mean 'generative'?"),
+])
+def test_dh_mlmodel_reports_declaration_errors_in_one_line(tmp_path, change, expect):
+    import shutil
+    import subprocess
+
+    from conftest import DEMO, intree_env, needs_debhelper
+
+    if needs_debhelper.args[0]:
+        pytest.skip(needs_debhelper.kwargs["reason"])
+    src = tmp_path / "demo"
+    shutil.copytree(DEMO, src, symlinks=True)
+    decl = src / "debian" / "mlmodel.yaml"
+    old, new = change
+    assert old in decl.read_text()
+    decl.write_text(decl.read_text().replace(old, new, 1))
+    proc = subprocess.run(["dh_mlmodel"], cwd=src, env=intree_env(), capture_output=True, text=True)
+    assert proc.returncode == 255
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dh_mlmodel: error: debian/mlmodel.yaml: line "), proc.stderr
+    assert expect in lines[0] and "Traceback" not in proc.stderr
+    assert not (src / "debian" / "demo-embed").exists()
