@@ -321,3 +321,45 @@ def test_decide_models_refuses_a_cycle():
                              Path("debian/mlmodel.yaml"))
     with pytest.raises(PolicyError, match="base-model cycle: a -> b -> a"):
         decide_models(decl, lambda m: None)
+
+
+# ---------------------------------------------------------------- properties over every combination of inputs
+
+def test_table_is_total_and_the_lineage_cap_holds():
+    """Every combination of inputs gets exactly one verdict; only model-is-source places a model above its base."""
+    import itertools
+
+    from dh_mlmodel.policy import SECTION_RANK
+    from dh_mlmodel.provenance import BaseInfo, Provenance
+
+    bases = [(), (BaseInfo("b", "free", "main"),), (BaseInfo("b", "free", "contrib"),),
+             (BaseInfo("b", "toxic-candy", "non-free", package="b-pkg", replaceable=True),),
+             (BaseInfo("b", "toxic-candy", "main"),), (BaseInfo("b", "unknown", None),),
+             (BaseInfo("b", "non-free", "non-free"),)]
+    count = 0
+    for L, D, withheld, DI, C, nftc, ft, R, B, profile in itertools.product(
+            ("free", "non-free", "unclear"), ("free-available", "available-nonfree", "unavailable", "undeclared"),
+            (False, True), (False, True), ("free", "partial", "missing"), (False, True), (False, True),
+            ("rebuilt", "no"), bases, PROFILES):
+        if (withheld and D != "unavailable") or (ft and profile != "model-is-source"):
+            continue  # inputs no row reads in that case
+        p = Provenance(model="m", license="x", license_source="declaration", L=L, license_reason="r", D=D,
+                       D_withheld=withheld, DI=DI, C=C, C_nonfree_toolchain=nftc, C_upstream_fine_tunes=ft, R=R,
+                       B=B, B_replaceable=all(b.replaceable for b in B) and bool(B), G=False)
+        v = decide(p, profile)
+        count += 1
+        assert v.category in ("free", "toxic-candy", "non-free", "reject")
+        assert (v.section is None) == (v.category == "reject")
+        assert v.reasons[-1].endswith("the ftpmasters decide.")
+        if L == "unclear":
+            assert v.rule == 1 and v.category == "reject"
+        elif L == "non-free":
+            assert (v.rule, v.section) == (2, "non-free")
+        if v.section == "main":
+            assert L == "free" and C != "missing" and D != "undeclared"
+        if profile != "model-is-source" and B and v.section is not None:
+            worst = max((b.section or "non-free" for b in B), key=SECTION_RANK.get)
+            assert SECTION_RANK[v.section] >= SECTION_RANK[worst], (profile, v.rule, B, v.section)
+        if profile == "ml-policy" and v.section == "main":
+            assert D == "free-available" and C == "free" and not nftc
+    assert count > 20000
