@@ -7,8 +7,10 @@ words and the few model facts that passed plan's one-word checks.
 from __future__ import annotations
 
 import email.utils
+import time
 from typing import Any
 
+from .. import licenses
 from .plan import BinaryPlan, InitPlan, part_label
 
 STANDARDS_VERSION = "4.6.2"  # Debian 12's debian-policy
@@ -53,8 +55,22 @@ def _package(plan: InitPlan, pkg: BinaryPlan) -> dict[str, Any]:
 def verdict_comment(plan: InitPlan) -> str:
     v = plan.verdict
     placed = f"{v.category} in {v.section}" if v.section else "not placeable yet (reject)"
-    return (f"{plan.source_section}: mlmodel init's proposal ({v.profile} rule {v.rule}: {placed}, "
-            f"before training data and code are declared); re-check with `mlmodel classify`")
+    return f"{plan.source_section} proposed by mlmodel init ({v.profile} rule {v.rule}: {placed}); see mlmodel classify"
+
+
+# debian/* is licensed like the model when the model's licence is free and known; else CC0-1.0.
+DEFAULT_DEBIAN_LICENSE = "CC0-1.0"
+CC0_TEXT = ('On Debian systems, the complete text of the CC0 1.0 Universal licence can be found in '
+            '"/usr/share/common-licenses/CC0-1.0".')
+
+
+def debian_license(plan: InitPlan) -> tuple[str, str | None]:
+    """(DEP-5 name for debian/*, standalone licence text to add, or None when mlmodel copyright writes it)."""
+    if plan.license is not None and licenses.is_free(plan.license.text):
+        name = licenses.dep5_name(plan.license.text)
+        if name:
+            return name, None
+    return DEFAULT_DEBIAN_LICENSE, CC0_TEXT
 
 
 def template_context(plan: InitPlan, *, maintainer: str, epoch: int, origin: str, settled: bool,
@@ -69,6 +85,8 @@ def template_context(plan: InitPlan, *, maintainer: str, epoch: int, origin: str
         "packages": [_package(plan, b) for b in plan.binaries],
         "verdict_comment": verdict_comment(plan), "origin": origin, "orig_name": orig_name,
         "underline": "-" * len(readme_title), "settled": settled,
+        "year": time.strftime("%Y", time.gmtime(epoch)),
+        "debian_license": debian_license(plan)[0], "debian_license_text": debian_license(plan)[1],
         "model": {
             "name": plan.source, "exclude": list(plan.exclude), "upstream_url": plan.upstream_url,
             "license": {"text": plan.license.text, "source": plan.license.source} if plan.license else None,
