@@ -151,8 +151,9 @@ def _scan_pickles(ctx: Ctx, stream: Stream, member: str, rules: str, *, sniffed:
             return False
         if count > 0 and (not scan.complete and not scan.imports):
             # Trailing bytes that are no pickle: the loader stops at the first STOP and ignores them.
+            trailing = stream.pos - start + _rest(stream)
             ctx.add("pickle-trailing-bytes", "warning",
-                    f"{member or 'the file'} has {stream.pos - start + _rest(stream)} bytes after the pickle that ends at "
+                    f"{member or 'the file'} has {trailing} bytes after the pickle that ends at "
                     f"offset {start}; they are not a pickle", member)
             return True
         name = member
@@ -241,7 +242,8 @@ def scan_stream(ctx: Ctx, stream: Stream, member: str, depth: int, *, rules: str
         _scan_compressed(ctx, stream, kind, member, depth)
     else:
         _scan_pickles(ctx, stream, member, rules, sniffed=True)
-    if kind not in ("zip", "tar") and opener is not None and depth == 0:  # files only: members stay unread
+    # Files only (members stay unread), and not legacy torch files: torch tells a zip by its first bytes.
+    if kind not in ("zip", "tar", "torch-legacy") and opener is not None and depth == 0:
         _appended_zip(ctx, *opener(), member, depth)
 
 
@@ -249,7 +251,7 @@ def _appended_zip(ctx: Ctx, f: BinaryIO, base: int, size: int, member: str, dept
     """A polyglot: loaders that read a zip from its end (zipfile) see members a pickle reader never does."""
     tail_len = min(size, 65535 + 22)
     f.seek(base + size - tail_len)
-    if b"PK\x05\x06" not in f.read(tail_len):
+    if f.read(tail_len).rfind(b"PK\x05\x06") < 0:
         return
     before = len(ctx.findings)
     scan_zip(ctx, f, base, size, f"{member}(zip)" if member else "(zip)", depth + 1)

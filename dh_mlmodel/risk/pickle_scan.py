@@ -30,6 +30,7 @@ _LENGTH_ARGS = {
     "BYTEARRAY8": ("<Q", "bytes"), "BINUNICODE": ("<I", "str"), "SHORT_BINUNICODE": ("<B", "str"),
     "BINUNICODE8": ("<Q", "str"), "LONG4": ("<i", "long"),
 }
+_LENGTH_ARGS = {name: (struct.Struct(fmt), kind) for name, (fmt, kind) in _LENGTH_ARGS.items()}
 # torch 2.13 torch/_weights_only_unpickler.py, Unpickler.load: the opcodes it implements.
 TORCH_OPCODES = frozenset(
     "GLOBAL NEWOBJ REDUCE BUILD APPEND APPENDS SETITEM SETITEMS MARK TUPLE TUPLE1 TUPLE2 TUPLE3 "
@@ -161,10 +162,10 @@ def _read_arg(op, stream: Stream):
     if spec is None:
         return op.arg.reader(stream)
     fmt, kind = spec
-    raw = stream.read(struct.calcsize(fmt))
-    if len(raw) != struct.calcsize(fmt):
+    raw = stream.read(fmt.size)
+    if len(raw) != fmt.size:
         raise PickleSyntaxError(f"{op.name}: truncated length")
-    (n,) = struct.unpack(fmt, raw)
+    (n,) = fmt.unpack(raw)
     if n < 0:
         raise PickleSyntaxError(f"{op.name}: negative length {n}")
     if n > BIG_ARG:
@@ -286,103 +287,117 @@ class Machine:
         scan.end = self.base + s.pos
         return scan
 
-    def step(self, name: str, arg, offset: int) -> None:  # noqa: C901 - one branch per opcode family
-        st = self.stack
-        if name == "PROTO":
-            self.scan.protocol = arg
-        elif name in ("FRAME", "READONLY_BUFFER"):
-            pass
-        elif name == "MARK":
-            st.append(MARK)
-        elif name == "POP":
-            self.pop()
-        elif name == "POP_MARK":
-            self.pop_mark()
-        elif name == "DUP":
-            st.append(self.top())
-        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
-            self.memo[arg] = self.top()
-        elif name == "MEMOIZE":
-            self.memo[len(self.memo)] = self.top()  # CPython: memo[len(memo)], whatever keys PUT used
-        elif name in ("GET", "BINGET", "LONG_BINGET"):
-            if arg not in self.memo:
-                self.problem("memo-miss", f"{name} {arg} names no memo entry", offset)
-            st.append(self.memo.get(arg, UNKNOWN))
-        elif name == "GLOBAL":
-            module, _, attr = arg.partition(" ")
-            st.append(self.add_import(module, attr, name, offset))
-        elif name == "STACK_GLOBAL":
-            attr, module = self.pop(), self.pop()
-            if isinstance(module, str) and isinstance(attr, str):
-                st.append(self.add_import(module, attr, name, offset))
-            else:
-                self.problem("unresolved-global",
-                             f"STACK_GLOBAL operands are not strings ({module!r}, {attr!r})", offset)
-                st.append(UNKNOWN)
-        elif name in ("EXT1", "EXT2", "EXT4"):
-            self.problem("unresolved-global", f"{name} {arg} imports from the copyreg extension registry", offset)
-            st.append(UNKNOWN)
-        elif name == "INST":
-            module, _, attr = arg.partition(" ")
-            args = self.pop_mark()
-            st.append(self.call(self.add_import(module, attr, name, offset), args, name, offset))
-        elif name == "OBJ":
-            items = self.pop_mark()
-            func = items[0] if items else UNKNOWN
-            st.append(self.call(func, tuple(items[1:]), name, offset))
-        elif name == "REDUCE":
-            args, func = self.pop(), self.pop()
-            st.append(self.call(func, args, name, offset))
-        elif name == "NEWOBJ":
-            args, cls = self.pop(), self.pop()
-            st.append(self.call(cls, args, name, offset))
-        elif name == "NEWOBJ_EX":
-            _kwargs, args, cls = self.pop(), self.pop(), self.pop()
-            st.append(self.call(cls, args, name, offset))
-        elif name == "BUILD":
-            self.build(self.pop(), self.top(), offset)
-        elif name in ("PERSID", "BINPERSID"):
-            if name == "BINPERSID":
-                self.pop()
-            self.scan.persistent_ids += 1
-            st.append(UNKNOWN)
-        elif name in ("EMPTY_LIST",):
-            st.append([])
-        elif name == "EMPTY_DICT":
-            st.append({})
-        elif name in ("EMPTY_TUPLE",):
-            st.append(())
-        elif name == "EMPTY_SET":
-            st.append(UNKNOWN)
-        elif name in ("TUPLE", "LIST", "FROZENSET"):
-            items = self.pop_mark()
-            st.append(tuple(items) if name == "TUPLE" else items if name == "LIST" else UNKNOWN)
-        elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
-            n = int(name[-1])
-            items = [self.pop() for _ in range(n)][::-1]
-            st.append(tuple(items))
-        elif name == "DICT":
-            st.append(_pairs(self.pop_mark()))
-        elif name == "APPEND":
-            v = self.pop()
-            if isinstance(self.top(), list):
-                self.top().append(v)
-        elif name in ("APPENDS", "ADDITEMS"):
-            items = self.pop_mark()
-            if isinstance(self.top(), list):
-                self.top().extend(items)
-        elif name == "SETITEM":
-            v, k = self.pop(), self.pop()
-            if isinstance(self.top(), dict):
-                _setitem(self.top(), k, v)
-        elif name == "SETITEMS":
-            pairs = _pairs(self.pop_mark())
-            if isinstance(self.top(), dict):
-                self.top().update(pairs)
-        elif name == "NEXT_BUFFER":
-            st.append(UNKNOWN)
-        else:  # the literal pushes: ints, floats, strings, bytes, None, bools
+    def step(self, name: str, arg, offset: int) -> None:
+        handler = _HANDLERS.get(name)
+        if handler is None:  # the literal pushes: ints, floats, strings, bytes, None, bools
             self.literal(name, arg, offset)
+        else:
+            handler(self, name, arg, offset)
+
+    # One handler per opcode family; `_HANDLERS` below maps opcode names to them.
+    def _proto(self, name, arg, offset):
+        self.scan.protocol = arg
+
+    def _nothing(self, name, arg, offset):
+        pass
+
+    def _pop(self, name, arg, offset):
+        self.pop()
+
+    def _pop_mark(self, name, arg, offset):
+        self.pop_mark()
+
+    def _dup(self, name, arg, offset):
+        self.stack.append(self.top())
+
+    def _put(self, name, arg, offset):
+        self.memo[arg] = self.top()
+
+    def _memoize(self, name, arg, offset):
+        self.memo[len(self.memo)] = self.top()  # CPython: memo[len(memo)], whatever keys PUT used
+
+    def _get(self, name, arg, offset):
+        if arg not in self.memo:
+            self.problem("memo-miss", f"{name} {arg} names no memo entry", offset)
+        self.stack.append(self.memo.get(arg, UNKNOWN))
+
+    def _global(self, name, arg, offset):
+        module, _, attr = arg.partition(" ")
+        self.stack.append(self.add_import(module, attr, name, offset))
+
+    def _stack_global(self, name, arg, offset):
+        attr, module = self.pop(), self.pop()
+        if isinstance(module, str) and isinstance(attr, str):
+            self.stack.append(self.add_import(module, attr, name, offset))
+        else:
+            self.problem("unresolved-global", f"STACK_GLOBAL operands are not strings ({module!r}, {attr!r})",
+                         offset)
+            self.stack.append(UNKNOWN)
+
+    def _ext(self, name, arg, offset):
+        self.problem("unresolved-global", f"{name} {arg} imports from the copyreg extension registry", offset)
+        self.stack.append(UNKNOWN)
+
+    def _inst(self, name, arg, offset):
+        module, _, attr = arg.partition(" ")
+        args = self.pop_mark()
+        self.stack.append(self.call(self.add_import(module, attr, name, offset), args, name, offset))
+
+    def _obj(self, name, arg, offset):
+        items = self.pop_mark()
+        func = items[0] if items else UNKNOWN
+        self.stack.append(self.call(func, tuple(items[1:]), name, offset))
+
+    def _reduce(self, name, arg, offset):  # REDUCE and NEWOBJ: callable, args
+        args, func = self.pop(), self.pop()
+        self.stack.append(self.call(func, args, name, offset))
+
+    def _newobj_ex(self, name, arg, offset):
+        _kwargs, args, cls = self.pop(), self.pop(), self.pop()
+        self.stack.append(self.call(cls, args, name, offset))
+
+    def _build(self, name, arg, offset):
+        self.build(self.pop(), self.top(), offset)
+
+    def _persid(self, name, arg, offset):
+        if name == "BINPERSID":
+            self.pop()
+        self.scan.persistent_ids += 1
+        self.stack.append(UNKNOWN)
+
+    def _push_new(self, name, arg, offset):
+        self.stack.append([] if name == "EMPTY_LIST" else {} if name == "EMPTY_DICT" else
+                          () if name == "EMPTY_TUPLE" else UNKNOWN)
+
+    def _from_mark(self, name, arg, offset):  # TUPLE, LIST, DICT, FROZENSET
+        items = self.pop_mark()
+        self.stack.append(tuple(items) if name == "TUPLE" else items if name == "LIST" else
+                          _pairs(items) if name == "DICT" else UNKNOWN)
+
+    def _tuple_n(self, name, arg, offset):
+        n = int(name[-1])
+        items = [self.pop() for _ in range(n)][::-1]
+        self.stack.append(tuple(items))
+
+    def _append(self, name, arg, offset):
+        v = self.pop()
+        if isinstance(self.top(), list):
+            self.top().append(v)
+
+    def _appends(self, name, arg, offset):  # APPENDS and ADDITEMS
+        items = self.pop_mark()
+        if isinstance(self.top(), list):
+            self.top().extend(items)
+
+    def _setitem(self, name, arg, offset):
+        v, k = self.pop(), self.pop()
+        if isinstance(self.top(), dict):
+            _setitem(self.top(), k, v)
+
+    def _setitems(self, name, arg, offset):
+        pairs = _pairs(self.pop_mark())
+        if isinstance(self.top(), dict):
+            self.top().update(pairs)
 
     def literal(self, name: str, arg, offset: int) -> None:
         if name == "NONE":
@@ -449,6 +464,24 @@ class Machine:
                 raise PickleSyntaxError("joblib array padding runs past the end")
         if self.s.skip(nbytes) != nbytes:
             raise PickleSyntaxError(f"joblib array data ({nbytes} bytes) runs past the end")
+
+
+_HANDLERS = {
+    "PROTO": Machine._proto, "FRAME": Machine._nothing, "READONLY_BUFFER": Machine._nothing,
+    "MARK": lambda m, n, a, o: m.stack.append(MARK), "POP": Machine._pop, "POP_MARK": Machine._pop_mark,
+    "DUP": Machine._dup, "PUT": Machine._put, "BINPUT": Machine._put, "LONG_BINPUT": Machine._put,
+    "MEMOIZE": Machine._memoize, "GET": Machine._get, "BINGET": Machine._get, "LONG_BINGET": Machine._get,
+    "GLOBAL": Machine._global, "STACK_GLOBAL": Machine._stack_global,
+    "EXT1": Machine._ext, "EXT2": Machine._ext, "EXT4": Machine._ext,
+    "INST": Machine._inst, "OBJ": Machine._obj, "REDUCE": Machine._reduce, "NEWOBJ": Machine._reduce,
+    "NEWOBJ_EX": Machine._newobj_ex, "BUILD": Machine._build, "PERSID": Machine._persid,
+    "BINPERSID": Machine._persid, "EMPTY_LIST": Machine._push_new, "EMPTY_DICT": Machine._push_new,
+    "EMPTY_TUPLE": Machine._push_new, "EMPTY_SET": Machine._push_new, "NEXT_BUFFER": Machine._push_new,
+    "TUPLE": Machine._from_mark, "LIST": Machine._from_mark, "DICT": Machine._from_mark,
+    "FROZENSET": Machine._from_mark, "TUPLE1": Machine._tuple_n, "TUPLE2": Machine._tuple_n,
+    "TUPLE3": Machine._tuple_n, "APPEND": Machine._append, "APPENDS": Machine._appends,
+    "ADDITEMS": Machine._appends, "SETITEM": Machine._setitem, "SETITEMS": Machine._setitems,
+}
 
 
 def _pairs(items: list) -> dict:
