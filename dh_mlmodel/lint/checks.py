@@ -24,12 +24,12 @@ from ..policy import SECTION_RANK, area_of, section_findings
 from .inputs import SourceInput
 from .scan import MODEL_ROOT, PackageScan, ShippedFile, model_of
 
-PICKLE_FORMATS = frozenset({"pickle", "joblib", "pytorch-legacy", "pytorch-zip", "torchscript"})
 VCS_NAMES = frozenset({".git", ".gitattributes", ".gitignore", ".gitmodules", ".gitkeep", ".hg", ".hgignore",
                        ".hgtags", ".svn", ".bzr", ".bzrignore", "CVS", ".cvsignore"})
 # Stage findings lint recomputes from the package's file list, because the
 # stage looked at a spooled copy without its neighbours.
-RECOMPUTED = frozenset({"onnx-external-data-missing", "onnx-external-data-symlink", "onnx-external-data-outside-model"})
+RECOMPUTED = frozenset({"onnx-external-data-missing", "onnx-external-data-symlink", "onnx-external-data-outside-model",
+                        "safetensors-index-missing-shard", "safetensors-index-unreadable-shard"})
 # A package holding only these is empty (dh_installdocs / dh_lintian boilerplate).
 BOILERPLATE = ("copyright", "changelog.gz", "changelog.Debian.gz", "NEWS.Debian.gz", "README.Debian")
 SPLIT_SUFFIXES = ("-tokenizer", "-doc", "-weights", "-config", "-data")
@@ -114,8 +114,6 @@ def file_checks(scan: PackageScan) -> list[Hint]:
         if located is None:
             continue
         facts = shipped.facts
-        if facts is not None and facts.artifact.format in PICKLE_FORMATS:
-            out.append(Hint("mlmodel-pickle-format", scan.package, note=facts.artifact.format, pointer=path))
         if shipped.member.mode & 0o111:
             out.append(Hint("mlmodel-executable-model-file", scan.package, note=f"{shipped.member.mode & 0o7777:04o}",
                             pointer=path))
@@ -123,6 +121,7 @@ def file_checks(scan: PackageScan) -> list[Hint]:
             out.append(Hint("mlmodel-tokenizer-not-utf8", scan.package, note=shipped.utf8_error, pointer=path))
         if facts is not None:
             out.extend(_onnx_external(scan, shipped, path))
+            out.extend(_index_shards(scan, shipped, path))
     out.extend(_vcs(scan))
     out.extend(_arch_any(scan))
     return out
@@ -166,6 +165,23 @@ def _onnx_external(scan: PackageScan, shipped: ShippedFile, path: str) -> list[H
             out.append(Hint("onnx-external-data-symlink", scan.package, note=_one_line(repr(loc)), pointer=path))
         elif member is None or member.kind not in ("file", "hardlink"):
             out.append(Hint("onnx-external-data-missing", scan.package, note=_one_line(repr(loc)), pointer=path))
+    return out
+
+
+def _index_shards(scan: PackageScan, shipped: ShippedFile, path: str) -> list[Hint]:
+    """A sharded checkpoint's index names shards; each must be in the same package."""
+    shards = shipped.facts.metadata.get("shards") if shipped.facts.artifact.format == "safetensors-index" else None
+    if not isinstance(shards, list):
+        return []
+    out = []
+    for shard in shards:
+        if not isinstance(shard, str) or any(f.tag == "safetensors-index-unsafe-shard-name" and f.member == shard
+                                             for f in shipped.facts.findings):
+            continue
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(path), shard))
+        member = scan.members.get(target)
+        if member is None or member.kind not in ("file", "hardlink"):
+            out.append(Hint("safetensors-index-missing-shard", scan.package, note=_one_line(repr(shard)), pointer=path))
     return out
 
 
@@ -404,4 +420,4 @@ def finding_hint(f: Finding, package: str, pointer: str) -> Hint:
     return Hint(f.tag, package, note=_one_line(f.message), pointer=pointer, severity=f.severity)
 
 
-__all__ = ["Hint", "InputGroup", "run_checks", "finding_hint", "PICKLE_FORMATS", "VCS_NAMES"]
+__all__ = ["Hint", "InputGroup", "run_checks", "finding_hint", "VCS_NAMES"]

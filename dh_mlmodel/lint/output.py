@@ -21,7 +21,10 @@ WIDTH = 78
 
 
 def severity_of(judged: Judged) -> str:
-    return tag_info(judged.hint.tag, judged.hint.severity).severity
+    """The stage's own severity when it gave one (it can depend on the case), else the tag file's."""
+    if judged.hint.severity in RANK:
+        return judged.hint.severity
+    return tag_info(judged.hint.tag).severity
 
 
 def sort_key(judged: Judged) -> tuple:

@@ -82,9 +82,10 @@ def model_of(path: str) -> tuple[str, str] | None:
     return model, rel
 
 
-def is_record(path: str) -> bool:
+def is_record(path: str, package: str) -> bool:
+    """usr/share/mlmodel/<model>/.mlmodel/<package>.json; other files there (an SBOM) are not records."""
     parts = path.split("/")
-    return path.startswith(MODEL_ROOT) and len(parts) == 6 and parts[4] == RECORD_DIR and parts[5].endswith(".json")
+    return path.startswith(MODEL_ROOT) and len(parts) == 6 and parts[4] == RECORD_DIR and parts[5] == f"{package}.json"
 
 
 class _Utf8Check:
@@ -240,11 +241,11 @@ def scan_deb(path: Path) -> PackageScan:
             if located is not None:
                 files[member.path] = _inspect_spool(stream, member, located[0], located[1], Path(tmp))
                 continue
-            keep = (is_record(member.path) or member.path == f"usr/share/doc/{pkg}/copyright"
+            keep = (is_record(member.path, pkg) or member.path == f"usr/share/doc/{pkg}/copyright"
                     or member.path.removesuffix(".gz") == OVERRIDES_DIR + pkg or _is_card(member.path, pkg))
             digest, data = _hash_only(stream, keep)
             files[member.path] = ShippedFile(member, digest)
-            if is_record(member.path):
+            if is_record(member.path, pkg):
                 records[member.path] = _record(data)
             elif member.path == f"usr/share/doc/{pkg}/copyright":
                 copyright_text = _text(data, member.path)
