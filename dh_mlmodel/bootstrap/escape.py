@@ -11,7 +11,7 @@ value passes through the filter for the place it lands in:
   `${}` is a literal `$`).
 - `deb822_body`: paragraphs of an extended Description, wrapped, each line
   indented, blank lines as ` .` (Policy 5.6.13).
-- `yaml`: a double-quoted YAML scalar (a JSON string, ASCII only, is one).
+- `yaml`: a double-quoted YAML scalar in printable ASCII (YAML 1.1 §5.7 escapes).
 - `comment`: the rest of a `#` comment line (one line, nothing else matters).
 - `shell` / `make_shell`: a single shell word, and one inside a make recipe
   (`$` doubled, since make expands it before the shell sees it).  A control
@@ -20,7 +20,6 @@ value passes through the filter for the place it lands in:
 """
 from __future__ import annotations
 
-import json
 import shlex
 import textwrap
 
@@ -53,7 +52,22 @@ def deb822_body(paragraphs: object) -> str:
 
 
 def yaml_scalar(value: object) -> str:
-    return json.dumps(str(value), ensure_ascii=True)
+    """A YAML double-quoted scalar in printable ASCII (\\x, \\u and \\U escapes for the rest)."""
+    out = ['"']
+    for ch in str(value):
+        code = ord(ch)
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif 0x20 <= code < 0x7F:
+            out.append(ch)
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
 
 
 def comment(value: object) -> str:
