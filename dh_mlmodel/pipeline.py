@@ -117,10 +117,19 @@ def analyse(source_dir: Path, *, policy: str | None = None, require_declaration:
     else:
         models = [(m.name, Path(m.path), tuple(m.exclude), m, True) for m in declaration.models]
     profile = policy or getattr(declaration, "policy", None) or DEFAULT_PROFILE
+    reports = {m[0]: inspect_model(source_dir, m[1], m[2], hash=hash, progress=progress) for m in models}
+    if declaration is not None:
+        # Together, so a model that names another model of the same source as its base sees its verdict.
+        from .policy import decide_models
+
+        decided = {n: (prov, verdict) for n, (verdict, prov) in
+                   decide_models(declaration, lambda d: reports[d.name], profile).items()}
+    else:
+        decided = {m[0]: decide_model(m[3], reports[m[0]], profile) for m in models}
     analysed = []
-    for model_name, directory, exclude, decl, declared in models:
-        report = inspect_model(source_dir, directory, exclude, hash=hash, progress=progress)
-        prov, verdict = decide_model(decl, report, profile)
+    for model_name, directory, _exclude, decl, declared in models:
+        report = reports[model_name]
+        prov, verdict = decided[model_name]
         analysed.append(AnalysedModel(model_name, directory, decl, declared, tuple(report.files), report, verdict,
                                       prov.license, tuple(prov.findings)))
     return SourceAnalysis(name, profile, declaration, tuple(analysed))

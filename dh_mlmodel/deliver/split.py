@@ -42,11 +42,14 @@ def _suffix_of(name: str, suffixes: Iterable[str]) -> str | None:
 
 
 def _pick(candidates: list[str], model: str) -> str | None:
-    """Among packages with the same suffix, the one named after the model wins."""
+    """Among several candidate packages, the one named after the model wins (several models per source)."""
     if not candidates:
         return None
-    named = [c for c in candidates if c.startswith(model + "-") or c.startswith(model)]
-    return (named or candidates)[0]
+    for named in ([c for c in candidates if c == model], [c for c in candidates if c.startswith(model + "-")],
+                  [c for c in candidates if c.startswith(model)]):
+        if named:
+            return named[0]
+    return candidates[0]
 
 
 def _override_for(role: str, fmt: str, overrides: Mapping[str, str]) -> str | None:
@@ -65,7 +68,7 @@ def assign(model: str, files: Iterable[tuple[str, str, str]], packages: list[Pac
     by_format = {fmt: [n for n in names if n.endswith(sfx)] for sfx, fmts in FORMAT_SUFFIXES.items() for fmt in fmts}
     claimed = {n for n in names if _suffix_of(n, list(ROLE_SUFFIXES) + list(FORMAT_SUFFIXES))}
     remaining = [p.name for p in packages if p.name not in claimed and p.arch_all]
-    default = remaining[0] if remaining else None
+    default = _pick(remaining, model)
     single = names[0] if len(names) == 1 else None
 
     placements = []
