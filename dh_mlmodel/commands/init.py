@@ -52,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="replace an existing debian/ (moved to <tree>.debian.bak-<n> first)")
     parser.add_argument("--no-orig", action="store_true", help="do not write ../NAME_VERSION.orig.tar.gz")
+    parser.add_argument("--update-sections", action="store_true",
+                        help="only move the Section fields of MODEL_DIR/debian/control to the area of the "
+                             "current verdict (run after filling in debian/mlmodel.yaml)")
     parser.add_argument("model_dir", metavar="MODEL_DIR", help="model directory, or a single model file")
 
 
@@ -143,8 +146,31 @@ def _write_debian(tree: Path, plan: InitPlan, fullname: str, email: str, epoch: 
     return written, {**settled, **final}, missing
 
 
+def run_update_sections(tree: Path) -> int:
+    """--update-sections: the verdict of the filled declaration decides every Section's area."""
+    from ..bootstrap import escape, sections
+    from .classify import classify_source
+
+    control = tree / "debian/control"
+    if not control.is_file():
+        raise InitUsageError(control, "missing: run mlmodel init first")
+    verdicts = [v for v, _ in classify_source(tree)]
+    area = sections.worst_area([v.section for v in verdicts])
+    rules = ", ".join(f"{v.model}: {v.profile} rule {v.rule}, {v.category}" for v in verdicts)
+    text, changes = sections.update_sections(control.read_text(encoding="utf-8"), area,
+                                             escape.comment(f"{area} from the declaration ({rules}); see mlmodel classify"))
+    control.write_text(text, encoding="utf-8")
+    for old, new in changes:
+        print(f"mlmodel init: Section: {old} -> {new}")
+    if not changes:
+        print(f"mlmodel init: every Section is already in {area}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     target = Path(args.model_dir)
+    if args.update_sections:
+        return run_update_sections(target)
     fullname, email = parse_maintainer(args.maintainer)
     if args.upstream_url is not None and not URL_RE.match(args.upstream_url):
         raise InitUsageError(None, f"--upstream-url {args.upstream_url!r} is not an http(s) URL")

@@ -291,3 +291,37 @@ def test_symlinked_snapshot_is_refused_with_advice(tmp_path, capsys):
     assert init("--name", "demo-embed", snap) == 2
     err = capsys.readouterr().err
     assert "symlink" in err and "cp -rL" in err or "outside the model directory" in err
+
+
+# ---------------------------------------------------------------- --update-sections
+
+def test_update_sections_follows_the_filled_declaration(demo_model, capsys):
+    assert init(demo_model) == 0
+    path = demo_model / "debian/mlmodel.yaml"
+    text = path.read_text()
+    for pattern, replacement in FILLS:
+        text = re.sub(pattern, replacement, text)
+    # A complete, free declaration: the data and trainer ship with the demo (examples/demo/training).
+    text = text.replace("        # license: SPDX-id\n", "        license: CC0-1.0\n", 1)
+    text = text.replace("      completeness: complete\n", "      completeness: complete\n      license: Expat\n")
+    path.write_text(text)
+    before = (demo_model / "debian/control").read_text()
+    assert cli.main(["init", "--update-sections", str(demo_model)]) == 0
+    out = capsys.readouterr().out
+    source, *binaries = control(demo_model)
+    assert source["Section"] == "science" and binaries[2]["Section"] == "doc"
+    assert "Section: non-free/science -> science" in out and "Section: non-free/doc -> doc" in out
+    after = (demo_model / "debian/control").read_text()
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    assert len(changed) == 3 and all(b.startswith(("Section: ", "# Section: main")) for _, b in changed)
+
+
+def test_update_sections_refuses_a_rejected_model(demo_model, capsys):
+    assert init(demo_model) == 0
+    path = demo_model / "debian/mlmodel.yaml"
+    text = path.read_text()
+    for pattern, replacement in FILLS:
+        text = re.sub(pattern, replacement, text)
+    path.write_text(text.replace('license: "CC0-1.0"', 'license: "LicenseRef-Unknown"'))
+    assert cli.main(["init", "--update-sections", str(demo_model)]) == 2
+    assert "reject" in capsys.readouterr().err
