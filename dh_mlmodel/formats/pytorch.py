@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Finding
-from .binio import FormatError
+from .binio import ZIP_ERRORS, FormatError
 
 MAX_MEMBERS_LISTED = 50
 
@@ -20,7 +20,7 @@ def describe_zip(path: Path, relpath: str) -> tuple[dict[str, Any], list[Finding
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise FormatError(relpath, f"not a readable zip archive ({exc})") from None
     pickles = [n for n in names if n.endswith(".pkl")]
     storages = [n for n in names if "/data/" in n and not n.endswith("/")]
