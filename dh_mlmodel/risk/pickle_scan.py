@@ -136,18 +136,26 @@ _FIXED_ARGS = {name: struct.Struct(fmt) for name, fmt in {
 }.items()}
 
 
-_K_PUSH, _K_PUT, _K_GET, _K_MARK, _K_STOP, _K_OTHER = range(6)
+_K_PUSH, _K_PUT, _K_GET, _K_MARK, _K_STOP, _K_OTHER, _K_CONST, _K_STR, _K_TUPLE1 = range(9)
+_CONSTS = {"NONE": None, "NEWTRUE": True, "NEWFALSE": False, "EMPTY_TUPLE": ()}
 
 
 def _kind(name: str) -> int:
+    if name in _CONSTS:
+        return _K_CONST
+    if name in ("BINUNICODE", "SHORT_BINUNICODE"):
+        return _K_STR
     return (_K_PUSH if name in _PLAIN_PUSH else _K_PUT if name in _PUTS else _K_GET if name in _GETS
-            else _K_MARK if name == "MARK" else _K_STOP if name == "STOP" else _K_OTHER)
+            else _K_MARK if name == "MARK" else _K_STOP if name == "STOP" else _K_TUPLE1 if name == "TUPLE1"
+            else _K_OTHER)
 
 
-# opcode byte -> (kind, fixed-size argument struct or None, pickletools opcode)
+# opcode byte -> (kind, fixed-size argument struct or None, pickletools opcode, constant pushed)
+# For _K_STR the struct is the one of the length prefix.
 _TABLE: list = [None] * 256
 for _op in pickletools.opcodes:
-    _TABLE[ord(_op.code)] = (_kind(_op.name), _FIXED_ARGS.get(_op.name), _op)
+    _fixed = _LENGTH_ARGS[_op.name][0] if _kind(_op.name) == _K_STR else _FIXED_ARGS.get(_op.name)
+    _TABLE[ord(_op.code)] = (_kind(_op.name), _fixed, _op, _CONSTS.get(_op.name))
 
 
 def _read_arg(op, stream: Stream):
@@ -232,6 +240,8 @@ class Machine:
         base = self.base
         try:
             while True:
+                if not ops & 0xFFFF and len(stack) > MAX_STACK:  # checked now and then: it is the hot loop
+                    raise PickleSyntaxError(f"more than {MAX_STACK} items on the stack")
                 buf, b = s.buf, s.bpos
                 pos = s.pos
                 if b < len(buf):
@@ -245,7 +255,28 @@ class Machine:
                 entry = _TABLE[code]
                 if entry is None:
                     raise PickleSyntaxError(f"unknown opcode byte {bytes([code])!r}")
-                kind, fixed, op = entry
+                kind, fixed, op, const = entry
+                if kind == _K_CONST:  # NONE, NEWTRUE, NEWFALSE, EMPTY_TUPLE: no argument
+                    ops += 1
+                    if first[code] < 0:
+                        first[code] = base + pos
+                        order.append(code)
+                    stack.append(const)
+                    continue
+                if kind == _K_STR:  # BINUNICODE / SHORT_BINUNICODE, read from the buffer when it holds them
+                    buf, b = s.buf, s.bpos
+                    if b + fixed.size <= len(buf):
+                        n = fixed.unpack_from(buf, b)[0]
+                        end = b + fixed.size + n
+                        if end <= len(buf):
+                            ops += 1
+                            if first[code] < 0:
+                                first[code] = base + pos
+                                order.append(code)
+                            stack.append(buf[b + fixed.size:end].decode("utf-8", "surrogatepass"))
+                            s.bpos, s.pos = end, s.pos + (end - b)
+                            continue
+                    fixed = None  # the slow path reads it through _read_arg
                 if fixed is not None:
                     buf, b = s.buf, s.bpos
                     if b + fixed.size <= len(buf):
@@ -272,13 +303,13 @@ class Machine:
                     stack.append(memo[arg])
                 elif kind == _K_MARK:
                     stack.append(MARK)
+                elif kind == _K_TUPLE1 and stack:
+                    stack[-1] = (stack[-1],)
                 elif kind == _K_STOP:
                     scan.complete = True
                     break
                 else:
                     self.step(op.name, arg, base + pos)
-                    if len(stack) > MAX_STACK:
-                        raise PickleSyntaxError(f"more than {MAX_STACK} items on the stack")
         except (PickleSyntaxError, StreamError, ValueError, struct.error, UnicodeDecodeError) as exc:
             scan.error = f"at offset {self.base + s.pos}: {exc}"
         for code in order:

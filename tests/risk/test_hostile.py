@@ -1,0 +1,64 @@
+"""Hostile inputs: never a crash, never an allocation a header claims, never a hang."""
+from __future__ import annotations
+
+import gzip
+import random
+import struct
+import time
+
+from dh_mlmodel.risk import scan_file
+
+from .samples import BENIGN_DATA_PKL, EVIL, SAMPLES, plain_zip, torch_zip
+
+
+def test_mutated_samples_never_crash(tmp_path):
+    rnd = random.Random(4)
+    seeds = [s.build() for s in SAMPLES]
+    path = tmp_path / "f"
+    for _ in range(800):
+        data = bytearray(rnd.choice(seeds))
+        for _ in range(rnd.randint(1, 5)):
+            if rnd.random() < 0.6 and data:
+                data[rnd.randrange(len(data))] = rnd.randrange(256)
+            else:
+                del data[rnd.randrange(len(data) + 1):]
+        path.write_bytes(bytes(data))
+        found = scan_file(path, "f")
+        assert isinstance(found, tuple)
+
+
+def test_claimed_huge_lengths_are_not_allocated(tmp_path):
+    for op, fmt in ((b"\x8e", "<Q"), (b"B", "<I"), (b"X", "<I"), (b"\x8d", "<Q"), (b"\x96", "<Q")):
+        path = tmp_path / "big.pkl"
+        path.write_bytes(b"\x80\x05" + op + struct.pack(fmt, (1 << 62) if fmt == "<Q" else 0xFFFFFFF0) + b"xx")
+        start = time.perf_counter()
+        found = scan_file(path)
+        assert time.perf_counter() - start < 1
+        assert any(f.tag == "pickle-parse-error" for f in found)
+
+
+def test_compressed_stack_bomb_is_bounded(tmp_path):
+    path = tmp_path / "bomb.joblib"
+    path.write_bytes(gzip.compress(b"\x80\x02" + b"N" * (3 << 20) + b"."))
+    start = time.perf_counter()
+    found = scan_file(path)
+    assert time.perf_counter() - start < 20
+    assert any(f.tag == "pickle-parse-error" and "stack" in f.message for f in found)
+
+
+def test_zip_nesting_is_bounded(tmp_path):
+    data = torch_zip(EVIL)
+    for i in range(6):
+        data = plain_zip({f"level{i}.zip": data})
+    path = tmp_path / "deep.zip"
+    path.write_bytes(data)
+    found = scan_file(path)
+    assert any(f.tag == "archive-nesting-too-deep" and f.severity == "error" for f in found)
+
+
+def test_truncated_torch_zip_is_still_walked(tmp_path):
+    data = torch_zip(BENIGN_DATA_PKL, {"extra.pkl": EVIL})
+    path = tmp_path / "cut.pt"
+    path.write_bytes(data[: data.rfind(b"PK\x01\x02")])  # central directory gone: local headers remain
+    found = scan_file(path)
+    assert any("posix.system" in f.message and f.severity == "error" for f in found)
