@@ -64,14 +64,15 @@ class _Flat:
         except UnicodeDecodeError:
             raise FormatError(self.name, "FlatBuffer string is not UTF-8") from None
 
-    def vector(self, table: int, index: int) -> tuple[int, int] | None:
-        """(position of the first element, count)."""
+    def vector(self, table: int, index: int, elem_size: int = 4) -> tuple[int, int] | None:
+        """(position of the first element, count); the whole vector must lie in the buffer."""
         pos = self.field(table, index)
         if pos is None:
             return None
         start = self.indirect(pos)
         count = self.u32(start)
-        self.read(start + 4, 0) if count == 0 else self.read(start + 4 + 4 * count - 4, 4)
+        if start + 4 + count * elem_size > self.size:
+            raise FormatError(self.name, f"FlatBuffer vector of {count} items at {start} runs past the buffer")
         return start + 4, count
 
     def scalar(self, table: int, index: int, fmt: str, default: int = 0) -> int:
@@ -79,27 +80,32 @@ class _Flat:
         return default if pos is None else struct.unpack("<" + fmt, self.read(pos, struct.calcsize(fmt)))[0]
 
 
-def _metadata_buffer(fb: _Flat, model: int) -> tuple[int, int] | None:
-    """(absolute file offset, length) of the TFLITE_METADATA buffer."""
+def _metadata_entries(fb: _Flat, model: int) -> dict[str, int]:
+    """Model.metadata: entry name -> buffer index."""
     entries = fb.vector(model, 6)
+    out: dict[str, int] = {}
+    if entries:
+        first, count = entries
+        for i in range(min(count, 1000)):
+            entry = fb.indirect(first + 4 * i)
+            name = fb.string(entry, 0)
+            if name is not None:
+                out[name] = fb.scalar(entry, 1, "I")
+    return out
+
+
+def _buffer_span(fb: _Flat, model: int, index: int) -> tuple[int, int] | None:
+    """(absolute file offset, length) of buffer `index`, inline or after the FlatBuffer."""
     buffers = fb.vector(model, 4)
-    if not entries or not buffers:
-        return None
-    first, count = entries
-    for i in range(min(count, 1000)):
-        entry = fb.indirect(first + 4 * i)
-        if fb.string(entry, 0) != METADATA_NAME:
-            continue
-        index = fb.scalar(entry, 1, "I")
-        if index >= buffers[1]:
-            raise FormatError(fb.name, f"metadata buffer index {index} out of range")
-        buf = fb.indirect(buffers[0] + 4 * index)
-        data = fb.vector(buf, 0)
-        if data and data[1]:
-            return data[0], data[1]
-        offset, size = fb.scalar(buf, 1, "Q"), fb.scalar(buf, 2, "Q")
-        if offset > 1 and size:  # large models keep buffers after the FlatBuffer
-            return offset, size
+    if not buffers or index >= buffers[1]:
+        raise FormatError(fb.name, f"metadata buffer index {index} out of range")
+    buf = fb.indirect(buffers[0] + 4 * index)
+    data = fb.vector(buf, 0, elem_size=1)
+    if data and data[1]:
+        return data[0], data[1]
+    offset, size = fb.scalar(buf, 1, "Q"), fb.scalar(buf, 2, "Q")
+    if offset > 1 and size:  # models over 2 GB keep buffers after the FlatBuffer
+        return offset, size
     return None
 
 
@@ -136,7 +142,13 @@ def describe(path: Path, relpath: str) -> tuple[dict[str, Any], list[Finding]]:
         buffers = fb.vector(model, 4)
         meta["subgraphs"] = subgraphs[1] if subgraphs else 0
         meta["buffers"] = buffers[1] if buffers else 0
-        found = _metadata_buffer(fb, model)
+        entries = _metadata_entries(fb, model)
+        if entries:
+            meta["metadata_names"] = sorted(entries)
+        span = _buffer_span(fb, model, entries["min_runtime_version"]) if "min_runtime_version" in entries else None
+        if span and span[1] <= 64:
+            meta["min_runtime_version"] = fb.read(span[0], span[1]).rstrip(b"\0").decode("ascii", "replace")
+        found = _buffer_span(fb, model, entries[METADATA_NAME]) if METADATA_NAME in entries else None
         if found:
             info = _model_metadata(f, found[0], found[1], relpath)
             meta["tflite_metadata"] = info

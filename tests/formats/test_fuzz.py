@@ -80,10 +80,8 @@ def _npz_seed() -> bytes:
 
 
 def _tflite_seed() -> bytes:
-    # root table at 12: vtable at 4 (4 fields), version field = 3
-    vtable = struct.pack("<HHHH", 8, 8, 4, 0)
-    table = struct.pack("<iI", 12 - 4, 3)
-    return struct.pack("<I", 12) + b"TFL3" + vtable + table
+    from test_tflite import _model, _model_metadata  # the FlatBuffer writer of the TFLite tests
+    return _model(_model_metadata())
 
 
 def _torch_zip_seed() -> bytes:
