@@ -17,6 +17,9 @@ from .binio import BoundedReader, FormatError
 
 MODEL_TYPES = {1: "unigram", 2: "bpe", 3: "word", 4: "char"}
 TOP_FIELDS = {1, 2, 3, 4, 5}
+# Real models are a few MB (a 256k-piece vocabulary is ~5 MB); sniffing walks the
+# whole file, so larger files are not considered.
+MAX_SNIFF_SIZE = 64 << 20
 
 
 def _walk(path: Path, relpath: str) -> dict[str, Any]:
@@ -51,7 +54,7 @@ def _trainer(r: BoundedReader, span: tuple[int, int]) -> dict[str, Any]:
 
 
 def looks_like_sentencepiece(path: Path, size: int) -> bool:
-    if size < 4 or size > (1 << 30):
+    if size < 4 or size > MAX_SNIFF_SIZE:
         return False
     try:
         meta = _walk(path, str(path))
