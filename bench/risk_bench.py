@@ -141,7 +141,7 @@ def run(corpus: Path) -> None:
         print(f"| `{path.name}` | " + " | ".join("flagged" if c == "caught" else ("clean" if c == "missed" else c)
                                                for c in (cells[n] for n in names)) + " |")
     print()
-    print("| large file | size MB | " + " | ".join(f"{n} ms (GB/s)" for n in names) + " |")
+    print("| large file | size MB | " + " | ".join(f"{n} ms (MB/s)" for n in names) + " |")
     print("|---|---|" + "---|" * len(names))
     for name in ("large.pt", "large_legacy.pt", "many.pt", "many_legacy.pt"):
         path = corpus / name
@@ -152,7 +152,7 @@ def run(corpus: Path) -> None:
         cells = []
         for fn in SCANNERS.values():
             t = best_time(fn, path)
-            cells.append("n/a" if t != t else f"{t * 1000:.2f} ({mb / 1024 / t:,.0f})")
+            cells.append("n/a" if t != t else f"{t * 1000:.2f} ({mb / t:,.0f})")
         print(f"| `{name}` | {mb:.0f} | " + " | ".join(cells) + " |")
     print()
     print(f"samples another scanner catches and we miss: {misses_vs_others or 'none'}")
