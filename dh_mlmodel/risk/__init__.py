@@ -107,20 +107,21 @@ def finding_callable(f: Finding) -> str | None:
 
 
 def apply_allowlist(findings: Iterable[Finding], pickle_allow: Iterable[Any]) -> tuple[list[Finding], list[dict]]:
-    """Drop the import findings a maintainer accepted in debian/mlmodel.yaml.
+    """Drop the import findings a maintainer accepted in debian/mlmodel.yaml (`pickle-allow`).
 
     `pickle_allow` holds declaration.PickleAllow records (file glob,
     callables, reason).  Returns (kept findings, accepted), where accepted
-    lists {"file", "callable", "reason", "tag"} for the per-package record.
-    A glob matches the finding's path; `*` in a callable is not expanded:
-    each callable must be named.
+    lists {"file", "callable", "reason", "tag"} (+ "member") for the
+    per-package record.  `file` is a glob on the finding's path.  A callable
+    may end in a `*` pattern (`sklearn.tree._classes.*`), but a pattern never
+    accepts a callable we know to be dangerous: those must be named exactly.
     """
     rules = list(pickle_allow)
     kept, accepted = [], []
     for f in findings:
         name = finding_callable(f)
-        rule = next((r for r in rules if name and name in tuple(r.callables)
-                     and fnmatch.fnmatchcase(f.path, r.file)), None) if name else None
+        rule = next((r for r in rules if name and fnmatch.fnmatchcase(f.path, r.file)
+                     and _accepts(tuple(r.callables), name, f.tag)), None)
         if rule is None:
             kept.append(f)
             continue
@@ -130,3 +131,11 @@ def apply_allowlist(findings: Iterable[Finding], pickle_allow: Iterable[Any]) ->
         if record not in accepted:
             accepted.append(record)
     return kept, accepted
+
+
+def _accepts(patterns: tuple[str, ...], name: str, tag: str) -> bool:
+    if name in patterns:
+        return True
+    if tag == "pickle-imports-dangerous-callable":
+        return False
+    return any("*" in p and fnmatch.fnmatchcase(name, p) for p in patterns)

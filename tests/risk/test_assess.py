@@ -169,3 +169,14 @@ def test_apply_allowlist_with_real_declaration_type():
                 "m.pt", "archive/data.pkl")
     kept, accepted = apply_allowlist([f], [rule])
     assert kept == [] and accepted[0]["member"] == "archive/data.pkl"
+
+
+def test_allowlist_patterns_never_accept_dangerous_callables(tmp_path):
+    p = tmp_path / "m.pkl"
+    p.write_bytes(b"\x80\x02csklearn.tree._classes\nDecisionTreeClassifier\n)\x81cos\nsystem\n0.")
+    found = assess(facts(p, tmp_path, "pickle"), tmp_path)
+    kept, accepted = apply_allowlist(found, [Allow("m.pkl", ("sklearn.*", "os.*"), "pattern")])
+    assert [a["callable"] for a in accepted] == ["sklearn.tree._classes.DecisionTreeClassifier"]
+    assert any("os.system" in f.message for f in kept)
+    kept, accepted = apply_allowlist(found, [Allow("m.pkl", ("os.system",), "named exactly, reviewed")])
+    assert [a["callable"] for a in accepted] == ["os.system"]
