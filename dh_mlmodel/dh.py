@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import email.utils
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from . import pipeline
 from .debhelper import (DhContext, DhError, addsubstvar, append_lintian_overrides, lintian_supports_brackets,
                         run_tool, write_log)
 from .deliver import copyright as copyright_check
-from .deliver import overrides, spdx, split, substvars
+from .deliver import compression, overrides, spdx, split, substvars
 from .deliver import record as records
 from .deliver.install import Transaction
 from .model import ArtifactFacts, Finding, MLModelError
@@ -173,15 +174,19 @@ def destination(ctx: DhContext, model: str, placement: split.Placement) -> Path:
 
 
 def deliver(ctx: DhContext, plans: list[PlannedModel]) -> None:
-    """Files, records and SPDX documents go in as one transaction; then substvars and overrides."""
+    """Files, records, SPDX documents and compression choices go in as one transaction; then substvars and
+    overrides."""
     selected = set(ctx.packages)
     meta = _package_meta(ctx)
+    choices = _compression_choices(plans, selected)
     txn = Transaction()
     installed: dict[str, list[str]] = {}
     try:
         for m in plans:
-            for pkg, paths in _install_model(ctx, m, selected, txn, meta).items():
+            for pkg, paths in _install_model(ctx, m, selected, txn, meta, choices).items():
                 installed.setdefault(pkg, []).extend(paths)
+        for pkg, choice in sorted(choices.items()):
+            txn.write(compression.decision_path(pkg), (json.dumps(choice.to_json(), sort_keys=True) + "\n").encode())
     except BaseException:
         txn.rollback()
         raise
@@ -191,11 +196,38 @@ def deliver(ctx: DhContext, plans: list[PlannedModel]) -> None:
                 addsubstvar(ctx, pkg, var, value)
     brackets = lintian_supports_brackets()
     for pkg in sorted(installed):
-        append_lintian_overrides(ctx, pkg, overrides.binary_overrides(installed[pkg], brackets))
+        entries = overrides.binary_overrides(installed[pkg], brackets)
+        none_override = compression.override_for(choices[pkg]) if pkg in choices else None
+        append_lintian_overrides(ctx, pkg, entries + ([none_override] if none_override else []))
+    _report_compression(ctx, choices)
+
+
+def _compression_choices(plans: list[PlannedModel], selected: set[str]) -> dict[str, compression.Choice]:
+    """One choice per selected package that receives weights, from a sample of those weights."""
+    weights: dict[str, list[Path]] = {}
+    declared: dict[str, str | None] = {}
+    for m in plans:
+        by_path = {f.artifact.relpath: f.artifact.path for f in m.files}
+        for p in m.placements:
+            if p.role == "weights" and p.package in selected:
+                weights.setdefault(p.package, []).append(by_path[p.relpath])
+                declared.setdefault(p.package, getattr(m.analysed.decl, "compression", None))
+    return {pkg: compression.choose(declared[pkg], files) for pkg, files in weights.items()}
+
+
+def _report_compression(ctx: DhContext, choices: dict[str, compression.Choice]) -> None:
+    for pkg, choice in sorted(choices.items()):
+        if choice.compressor == "default":
+            ctx.verbose_print(f"{pkg}: dpkg-deb default compression ({choice.reason})")
+            continue
+        ctx.nonquiet_print(f"{pkg}: dpkg-deb {' '.join(choice.dpkg_args)}: {choice.reason}")
+        if os.environ.get("DH_MLMODEL_BUILDDEB") == "0":
+            ctx.warning(f"{pkg}: debian/rules runs dh_builddeb itself (override or hook target), so the chosen "
+                        f"{' '.join(choice.dpkg_args)} is not applied; pass it to dh_builddeb there")
 
 
 def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Transaction,
-                   meta: dict) -> dict[str, list[str]]:
+                   meta: dict, choices: dict[str, compression.Choice]) -> dict[str, list[str]]:
     facts_by_path = {f.artifact.relpath: f for f in m.files}
     files_by_pkg: dict[str, list[dict]] = {}
     for p in m.placements:
@@ -211,7 +243,9 @@ def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Tra
             "role": p.role, "format": p.format, "size": facts.artifact.size, "sha256": facts.sha256})
     verdict = m.verdict.to_json()
     for pkg in sorted(files_by_pkg):
-        extra = {"downgraded": [f.to_json() for f in m.downgraded]} if m.downgraded else None
+        extra = {"downgraded": [f.to_json() for f in m.downgraded]} if m.downgraded else {}
+        if pkg in choices:
+            extra["compression"] = choices[pkg].to_json()
         rec = records.build_record(model=m.name, package=pkg, verdict=verdict, files=files_by_pkg[pkg], extra=extra)
         root = ctx.tmpdir_for(pkg)
         txn.write(root / records.record_relpath(m.name, pkg), records.dump_record(rec))

@@ -26,4 +26,28 @@ if (!insert_after('dh_lintian', 'dh_mlmodel')
 # are zip files that dh_strip_nondeterminism would otherwise rewrite.
 add_command_options('dh_strip_nondeterminism', '-Xusr/share/mlmodel/');
 
+# dh_builddeb gives every package the same dpkg-deb options; dh_mlmodel
+# chooses one per package (weights do not compress).  dh_mlmodel_builddeb
+# runs dh_builddeb per group of packages with their choice.  It only takes
+# dh_builddeb's place when that is safe: the add-on is unconditional (a
+# Build-Depends-Indep/-Arch add-on may not remove commands), dh_builddeb is
+# in the sequence, and debian/rules does not hook dh_builddeb itself (its
+# override would otherwise silently stop running).
+sub _rules_hooks_builddeb {
+	open(my $fh, '<', 'debian/rules') or return 0;
+	while (my $line = <$fh>) {
+		return 1 if $line =~ m/^\s*(?:override|execute_before|execute_after)_dh_builddeb(?:-arch|-indep)?\s*:/;
+	}
+	return 0;
+}
+
+my $unconditional = ($Debian::Debhelper::DH::AddonAPI::DH_INTERNAL_ADDON_TYPE // 'both') eq 'both';
+if ($unconditional and not _rules_hooks_builddeb()
+	and insert_before('dh_builddeb', 'dh_mlmodel_builddeb')) {
+	remove_command('dh_builddeb');
+	$ENV{DH_MLMODEL_BUILDDEB} = '1';
+} else {
+	$ENV{DH_MLMODEL_BUILDDEB} = '0';
+}
+
 1;
