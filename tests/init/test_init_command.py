@@ -325,3 +325,37 @@ def test_update_sections_refuses_a_rejected_model(demo_model, capsys):
     path.write_text(text.replace('license: "CC0-1.0"', 'license: "LicenseRef-Unknown"'))
     assert cli.main(["init", "--update-sections", str(demo_model)]) == 2
     assert "reject" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- upstream: Hub id, --upstream-url
+
+def test_hub_id_gives_watch_homepage_and_metadata(tmp_path):
+    import json
+
+    model = tmp_path / "Demo-Embed"
+    shutil.copytree(DEMO / "model", model)
+    config = json.loads((model / "config.json").read_text())
+    config["_name_or_path"] = "example-org/Demo-Embed"
+    (model / "config.json").write_text(json.dumps(config))
+    assert init(model) == 0
+    url = "https://huggingface.co/example-org/Demo-Embed"
+    source = control(model)[0]
+    assert source["Source"] == "demo-embed" and source["Homepage"] == url
+    watch = (model / "debian/watch").read_text()
+    assert "version=4" in watch and re.search(rf"^\s+{re.escape(url)} HEAD$", watch, re.M)
+    assert yaml.safe_load((model / "debian/upstream/metadata").read_text()) == {
+        "Repository": url, "Repository-Browse": url}
+    assert yaml.safe_load((model / "debian/mlmodel.yaml").read_text())["models"][0]["upstream"] == {"url": url}
+
+
+@pytest.mark.parametrize("url", ["ftp://x", "https://x y", "https://x\nDepends: y", "javascript:alert(1)"])
+def test_bad_upstream_url_is_refused(demo_model, url, capsys):
+    assert init("--upstream-url", url, demo_model) == 2
+    assert "--upstream-url" in capsys.readouterr().err
+
+
+def test_upstream_url_without_hub(demo_model):
+    assert init("--upstream-url", "https://example.org/models/demo", demo_model) == 0
+    assert control(demo_model)[0]["Homepage"] == "https://example.org/models/demo"
+    assert not (demo_model / "debian/watch").exists()
+    assert "no debian/watch" in (demo_model / "debian/README.source").read_text()
