@@ -26,7 +26,8 @@ refused (noted, never written), the rest is escaped by the templates.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -44,6 +45,7 @@ FAMILY = {"safetensors": "safetensors", "safetensors-index": "safetensors", "ggu
 FAMILY_ORDER = ("safetensors", "gguf", "onnx")
 # Debian sections (Policy 2.4): models are data for science; the model card goes to doc.
 MODEL_SECTION, DOC_SECTION = "science", "doc"
+WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,40}")
 MAX_VALUE = 200  # a dataset or base name longer than this is not a name
 PART_LABEL = {
     "weights": "weights and configuration", "tokenizer": "tokenizer", "docs": "model card and documentation",
@@ -291,9 +293,7 @@ def excludes_for(directory: Path) -> tuple[str, ...]:
 
 def _word(text: str | None) -> str | None:
     """A tag or architecture name goes into a Description only when it is one plain word."""
-    import re
-
-    return text if text and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,40}", text) else None
+    return text if text and WORD_RE.fullmatch(text) else None
 
 
 def part_label(part: str) -> str:

@@ -34,6 +34,7 @@ HELP = "write a complete debian/ for a model directory or file (debmake skeleton
 MAINTAINER_RE = re.compile(r"(?P<name>[^<>,]+?)\s*<(?P<email>[^<>\s@,]+@[^<>\s,]+)>\Z")
 URL_RE = re.compile(r"https?://[A-Za-z0-9._~:/?#\[\]@!&'()*+;=%-]+\Z")
 TODO_RE = re.compile(r"\bTODO\b")
+MODEL_ROLES = ("weights", "tokenizer")  # a directory with none of these is not a model
 
 
 class InitUsageError(InitError):
@@ -94,8 +95,8 @@ def inspect_target(target: Path) -> tuple[ModelReport, str]:
     if not target.is_dir():
         raise InitUsageError(target, "no such model directory or file")
     report = inspect_model_dir(target, exclude=excludes_for(target), hash=False)
-    if not report.files:
-        raise InitUsageError(target, "holds no model files")
+    if not any(f.artifact.role in MODEL_ROLES for f in report.files):
+        raise InitUsageError(target, "holds no model files (no weights or tokenizer found by content)")
     return report, target.resolve().name
 
 

@@ -359,3 +359,39 @@ def test_upstream_url_without_hub(demo_model):
     assert control(demo_model)[0]["Homepage"] == "https://example.org/models/demo"
     assert not (demo_model / "debian/watch").exists()
     assert "no debian/watch" in (demo_model / "debian/README.source").read_text()
+
+
+def test_a_directory_without_model_files_is_refused(tmp_path, capsys):
+    docs = tmp_path / "notes"
+    docs.mkdir()
+    (docs / "README.md").write_text("# not a model\n")
+    (docs / "data.json").write_text("{}\n")
+    assert init(docs) == 2
+    assert "holds no model files" in capsys.readouterr().err
+    assert not (docs / "debian").exists()
+
+
+def test_base_model_and_missing_datasets_are_todos(demo_model):
+    """A card naming a base model but no dataset: the base's category and the data are TODOs."""
+    card = (demo_model / "README.md").read_text()
+    card = re.sub(r"^datasets:.*?(?=^\w)", "", card, flags=re.M | re.S)
+    card = card.replace("---\n", "---\nbase_model: example-org/base-model\n", 1)
+    (demo_model / "README.md").write_text(card)
+    assert init(demo_model) == 0
+    path = demo_model / "debian/mlmodel.yaml"
+    text = path.read_text()
+    model = yaml.safe_load(text)["models"][0]
+    assert model["base-model"] == [{"name": "example-org/base-model", "category": "TODO"}]
+    assert model["training-data"] == "TODO"
+    todos = todo_lines(text)
+    while todos:
+        path.write_text(text)
+        with pytest.raises(DeclarationError) as err:
+            load_declaration(path)
+        named = int(re.search(r"line (\d+)", err.value.reason).group(1))
+        assert named in todos, (named, todos, err.value.reason)
+        text = fill_one(text, named)
+        todos = todo_lines(text)
+    path.write_text(text)
+    decl = load_declaration(path)
+    assert decl.models[0].base_models[0].category == "free" and decl.models[0].training_data == "undeclared"

@@ -23,7 +23,7 @@ import yaml
 from debian import copyright as dep5
 from debian import deb822
 
-from conftest import DEMO, dpkg_buildpackage, have, intree_env, needs_debhelper
+from conftest import DEMO, dpkg_buildpackage, needs_debhelper
 from dh_mlmodel import cli
 from dh_mlmodel.declaration import load_declaration
 
