@@ -28,7 +28,6 @@ from .streams import Decompressed, FileWindow, Lz4Frame, Stream, StreamError, de
 MAX_DEPTH = 4  # containers inside containers
 LEGACY_TORCH_MAGIC = bytes.fromhex("80028a0a6cfc9c46f9206aa85019")
 LEGACY_TORCH_PICKLES = 5  # magic, protocol, sys_info, object, storage keys (torch/serialization.py, _legacy_load)
-SNIFF_CAP = 64 << 20  # how far a magic-less candidate is followed before it counts as a pickle anyway
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 # What torch.save never writes at any protocol; only hand-made pickles use them.
 _CRAFTED_ONLY = frozenset({"INST", "OBJ", "NEWOBJ_EX"})
@@ -196,7 +195,13 @@ def _rest(stream: Stream) -> int:
 
 
 def _looks_like_pickle(scan: PickleScan) -> bool:
-    """For content without a magic number: did the walk find a pickle (protocol 0/1)?"""
+    """For content without a magic number: is it a pickle that could run something (protocol 0/1)?
+
+    Without an import (GLOBAL, INST, STACK_GLOBAL, EXT*) a pickle builds only
+    plain data, so text that happens to parse ("0.2.1" is POP, STOP) is not
+    reported; an import whose name is no Python identifier ("cats are nice")
+    cannot be imported, so prose starting with "c" is not a pickle either.
+    """
     if scan.protocol > 5:
         return False  # pickle.load refuses unknown protocols before running anything
     if scan.protocol >= 2:
@@ -204,7 +209,7 @@ def _looks_like_pickle(scan: PickleScan) -> bool:
     valid = [i for i in scan.imports if _IDENT.match(i.dotted)]
     if len(valid) != len(scan.imports) and not scan.complete:
         return False
-    return bool(valid) or (scan.complete and scan.ops >= 2) or (scan.error is None and scan.end >= SNIFF_CAP)
+    return bool(valid) or any(p.kind == "unresolved-global" for p in scan.problems)
 
 
 # ---------------------------------------------------------------- dispatch
