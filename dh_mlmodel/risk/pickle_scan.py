@@ -14,6 +14,7 @@ declares is never allocated: big byte strings are skipped, not read.
 from __future__ import annotations
 
 import pickletools
+import re
 import struct
 from dataclasses import dataclass, field
 
@@ -566,25 +567,31 @@ def _joblib_layout(state) -> tuple[int, bool, bool] | None:
 
 
 def _dtype_layout(dtype) -> tuple[int | None, bool]:
-    """(itemsize, has objects) of a pickled numpy.dtype: dtype(str, …) plus its BUILD state.
+    """(itemsize, has objects) of a pickled numpy.dtype: dtype(code, …) plus its BUILD state.
 
     The state is numpy's (version, byteorder, subarray, names, fields, elsize,
-    alignment, flags) (numpy/_core/src/multiarray/descriptor.c, arraydescr_reduce);
-    elsize is -1 except for flexible and structured dtypes, and flag bit 0
-    (NPY_ITEM_REFCOUNT) marks dtypes holding Python objects.
+    alignment, flags, …) (numpy/_core/src/multiarray/descriptor.c,
+    arraydescr_reduce and arraydescr_setstate).  numpy applies `elsize` and
+    `flags` only to the flexible kinds S, U and V; for the others the size is
+    the code's.  Anything else is "unknown", and the caller stops with an
+    error rather than guess where joblib's array data ends.
     """
     if not isinstance(dtype, Call) or not isinstance(dtype.args, tuple) or not dtype.args:
         return None, False
-    code = dtype.args[0]
+    m = _DTYPE_CODE.fullmatch(dtype.args[0]) if isinstance(dtype.args[0], str) else None
+    if m is None:
+        return None, False
+    kind, n = m.group(1), int(m.group(2))
     state = dtype.state if isinstance(dtype.state, tuple) else ()
     flags = state[7] if len(state) > 7 and isinstance(state[7], int) else 0
-    has_object = bool(flags & 1) or (isinstance(code, str) and code.startswith("O"))
-    if len(state) > 5 and isinstance(state[5], int) and state[5] > 0:
-        return state[5], has_object
-    if isinstance(code, str) and len(code) >= 2 and code[1:].isdigit():
-        size = int(code[1:])
-        return (size * 4 if code[0] == "U" else size), has_object
-    return None, has_object
+    has_object = kind == "O" or (kind == "V" and bool(flags & 1))
+    elsize = state[5] if len(state) > 5 and isinstance(state[5], int) and not isinstance(state[5], bool) else -1
+    if kind in "SUV" and elsize >= 0:
+        return elsize, has_object
+    return (n * 4 if kind == "U" else n), has_object
+
+
+_DTYPE_CODE = re.compile(r"([biufcmMOSUV])(\d{1,6})")
 
 
 def scan_pickle(stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False) -> PickleScan:

@@ -124,7 +124,10 @@ def test_joblib_dumps_with_arrays_have_no_error(tmp_path, compress):
     if isinstance(compress, tuple) and compress[0] == "lz4":
         pytest.importorskip("lz4")
     obj = {"w": np.arange(1000, dtype=np.float64), "u": np.array(["ab", "c"]), "i": np.ones((3, 7), dtype=np.int16),
-           "f": np.asfortranarray(np.ones((3, 4))), "o": np.array([{"k": 1}, "s"], dtype=object), "n": 5}
+           "f": np.asfortranarray(np.ones((3, 4))), "o": np.array([{"k": 1}, "s"], dtype=object), "n": 5,
+           "rec": np.zeros(3, dtype=[("a", "f4"), ("b", "i2")]), "t": np.array(["2020-01-01"], dtype="M8[ns]"),
+           "sub": np.zeros(2, dtype=("f4", (2, 3))), "b": np.array([True, False]), "z": np.zeros((0, 4)),
+           "bytes": np.array([b"ab", b"c"]), "c": np.ones(3, dtype=np.complex64), "scalar": np.float32(2.5)}
     path = tmp_path / "m.joblib"
     joblib.dump(obj, path, compress=compress)
     found = scan_file(path)
