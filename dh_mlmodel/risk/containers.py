@@ -84,6 +84,16 @@ def _location(member: str, imp_where: str) -> str:
     return f"{member}{'/' if member and imp_where else ''}{imp_where.rstrip('/')}" or "the pickle"
 
 
+MAX_SAME_PROBLEM = 5  # findings of one kind per pickle before they are summed up
+_PROBLEM_TAGS = {"unresolved-global": "pickle-import-unresolved", "computed-callable": "pickle-calls-computed-callable",
+                 "build-on-global": "pickle-build-modifies-callable", "dunder-state": "pickle-build-sets-dunder",
+                 "array-data": "pickle-unscannable-data", "memo-miss": "pickle-parse-error"}
+
+
+def _problem_severity(kind: str) -> str:
+    return "warning" if kind == "memo-miss" else "error"
+
+
 def report_scan(ctx: Ctx, scan: PickleScan, member: str, rules: str) -> None:
     """Findings for one walked pickle; `rules` is torch, torchscript or generic."""
     ctx.pickles += 1
@@ -104,13 +114,18 @@ def report_scan(ctx: Ctx, scan: PickleScan, member: str, rules: str) -> None:
         elif verdict == "benign":
             ctx.add("pickle-imports-unlisted-benign-class", "warning",
                     f"{text}: unlisted, looks benign ({why}); accept it per file in debian/mlmodel.yaml", member)
+    shown: dict[str, int] = {}
     for p in scan.problems:
+        shown[p.kind] = shown.get(p.kind, 0) + 1
+        if shown[p.kind] > MAX_SAME_PROBLEM:
+            continue  # counted in the summary below
         where = _location(member, p.where)
-        tag = {"unresolved-global": "pickle-import-unresolved", "computed-callable": "pickle-calls-computed-callable",
-               "build-on-global": "pickle-build-modifies-callable", "dunder-state": "pickle-build-sets-dunder",
-               "array-data": "pickle-unscannable-data", "memo-miss": "pickle-parse-error"}[p.kind]
-        severity = "warning" if p.kind == "memo-miss" else "error"
-        ctx.add(tag, severity, f"{p.detail} (offset {p.offset} of {where})", member)
+        ctx.add(_PROBLEM_TAGS[p.kind], _problem_severity(p.kind), f"{p.detail} (offset {p.offset} of {where})",
+                member)
+    for kind, n in shown.items():
+        if n > MAX_SAME_PROBLEM:
+            ctx.add(_PROBLEM_TAGS[kind], _problem_severity(kind),
+                    f"{member or 'the pickle'}: {n - MAX_SAME_PROBLEM} more of the same ({kind})", member)
     if scan.error:
         ctx.add("pickle-parse-error", "error",
                 f"{member or 'the pickle'} cannot be walked to its end ({scan.error}); "
