@@ -84,6 +84,7 @@ def _location(member: str, imp_where: str) -> str:
     return f"{member}{'/' if member and imp_where else ''}{imp_where.rstrip('/')}" or "the pickle"
 
 
+MAX_IMPORT_FINDINGS = 50  # distinct non-allowed imports reported one by one per pickle
 MAX_SAME_PROBLEM = 5  # findings of one kind per pickle before they are summed up
 _PROBLEM_TAGS = {"unresolved-global": "pickle-import-unresolved", "computed-callable": "pickle-calls-computed-callable",
                  "build-on-global": "pickle-build-modifies-callable", "dunder-state": "pickle-build-sets-dunder",
@@ -98,12 +99,17 @@ def report_scan(ctx: Ctx, scan: PickleScan, member: str, rules: str) -> None:
     """Findings for one walked pickle; `rules` is torch, torchscript or generic."""
     ctx.pickles += 1
     seen: set[tuple[str, str]] = set()
+    flagged = 0
     for imp in scan.imports:
         key = (imp.dotted, imp.where)
         if key in seen:
             continue
         seen.add(key)
         verdict, why = allowlist.classify(imp.module, imp.name, torchscript=rules == "torchscript")
+        if verdict != "allowed":
+            flagged += 1
+            if flagged > MAX_IMPORT_FINDINGS:
+                continue
         where = _location(member, imp.where)
         text = f"`{imp.dotted}` imported by {imp.opcode} at offset {imp.offset} of {where}"
         if verdict == "dangerous":
@@ -114,6 +120,10 @@ def report_scan(ctx: Ctx, scan: PickleScan, member: str, rules: str) -> None:
         elif verdict == "benign":
             ctx.add("pickle-imports-unlisted-benign-class", "warning",
                     f"{text}: unlisted, looks benign ({why}); accept it per file in debian/mlmodel.yaml", member)
+    if flagged > MAX_IMPORT_FINDINGS:
+        ctx.add("pickle-imports-unlisted-callable", "error",
+                f"{member or 'the pickle'} imports {flagged - MAX_IMPORT_FINDINGS} more unlisted callables "
+                "(not listed one by one)", member)
     shown: dict[str, int] = {}
     for p in scan.problems:
         shown[p.kind] = shown.get(p.kind, 0) + 1
