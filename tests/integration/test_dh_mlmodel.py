@@ -142,3 +142,48 @@ def test_uncovered_by_copyright(demo_source):
     proc = dh_mlmodel(demo_source)
     assert_one_error_line(proc, "model/model.safetensors", "copyright")
     assert not any((demo_source / "debian" / p).exists() for p in PACKAGES)
+
+
+def add_package(src: Path, stanza: str) -> None:
+    control = src / "debian/control"
+    control.write_text(control.read_text().rstrip("\n") + "\n\n" + stanza)
+
+
+def test_empty_split_package_is_an_error(demo_source):
+    add_package(demo_source, "Package: demo-embed-gguf\nArchitecture: all\nDescription: nothing\n none\n")
+    proc = dh_mlmodel(demo_source)
+    assert_one_error_line(proc, "demo-embed-gguf would be empty", "remove it from debian/control")
+    assert not any((demo_source / "debian" / p).exists() for p in PACKAGES)
+
+
+def test_model_files_to_arch_any_package_is_an_error(demo_source):
+    control = demo_source / "debian/control"
+    text = control.read_text()
+    control.write_text(text.replace("Package: demo-embed\nArchitecture: all", "Package: demo-embed\nArchitecture: any"))
+    proc = dh_mlmodel(demo_source, "-pdemo-embed-doc")
+    assert_one_error_line(proc, "no binary package can receive this config file")  # no arch:all default left
+    decl = demo_source / "debian/mlmodel.yaml"
+    decl.write_text(decl.read_text() + "packages:\n  weights: demo-embed\n  config: demo-embed\n")
+    proc = dh_mlmodel(demo_source, "-pdemo-embed-doc")
+    assert_one_error_line(proc, "would go to demo-embed, which is not Architecture: all", "make it Architecture: all")
+
+
+def test_packages_mapping_against_suffix_is_an_error(demo_source):
+    decl = demo_source / "debian/mlmodel.yaml"
+    decl.write_text(decl.read_text() + "packages:\n  tokenizer: demo-embed-doc\n")
+    proc = dh_mlmodel(demo_source)
+    assert_one_error_line(proc, "maps tokenizer to demo-embed-doc", "claims the docs role")
+
+
+def test_files_placed_by_dh_install_are_moved_not_copied(demo_source):
+    """A maintainer's .install put every model file in the main package: dh_mlmodel moves each to its role."""
+    (demo_source / "debian/demo-embed.install").write_text("model/tokenizer.json usr/share/mlmodel/demo-embed/\n")
+    env = intree_env()
+    subprocess.run(["dh_install", "-pdemo-embed"], cwd=demo_source, env=env, check=True)
+    placed = demo_source / "debian/demo-embed/usr/share/mlmodel/demo-embed/tokenizer.json"
+    inode = placed.stat().st_ino
+    proc = dh_mlmodel(demo_source, "-v")
+    assert proc.returncode == 0, proc.stderr
+    moved = demo_source / "debian/demo-embed-tokenizer/usr/share/mlmodel/demo-embed/tokenizer.json"
+    assert not placed.exists() and moved.stat().st_ino == inode
+    assert any(line.strip().startswith("mv ") and "tokenizer.json" in line for line in proc.stdout.splitlines())
