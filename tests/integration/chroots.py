@@ -54,7 +54,7 @@ def _cached(target: Path, make) -> Path:
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
+    partial = target.with_name("partial." + target.name)  # the extension tells mmdebstrap the format
     make(partial)
     partial.rename(target)
     return target
@@ -86,6 +86,51 @@ def pbuilder_base(suite: str | None = None) -> Path:
                        check=True, stdin=subprocess.DEVNULL, capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
     return _cached(target, make)
+
+
+def tracked_tree(top: Path, dest: Path) -> Path:
+    """The checkout's files as git sees them (tracked and new, not ignored)."""
+    names = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=top, capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    for name in filter(None, names):
+        src = top / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def build_own_deb(top: Path, work: Path) -> Path:
+    """dh-mlmodel's .deb from this checkout (unit tests skipped: they ran already)."""
+    src = tracked_tree(top, work / "dh-mlmodel-0.1.0")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DH_", "DEB_", "PERL5LIB", "PYTHON"))}
+    env.update(PATH="/usr/sbin:/usr/bin:/sbin:/bin", DEB_BUILD_OPTIONS="nocheck")
+    proc = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stdout[-3000:] + proc.stderr[-3000:])
+    (deb,) = work.glob("dh-mlmodel_*_all.deb")
+    return deb
+
+
+LFS_POINTER = ("version https://git-lfs.github.com/spec/v1\n"
+               "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n")
+PLANTED_RULES = """
+override_dh_mlmodel:
+\tdh_mlmodel --warn-only=lfs-pointer-instead-of-model
+"""
+
+
+def demo_dsc(demo: Path, work: Path, *, planted: bool) -> Path:
+    """The demo as a source package; `planted` adds a Git LFS pointer that dh_mlmodel is told to let through."""
+    work.mkdir(parents=True, exist_ok=True)
+    src = work / "demo-embed-1.0"
+    shutil.copytree(demo, src)
+    if planted:
+        (src / "model" / "extra.safetensors").write_text(LFS_POINTER)
+        with open(src / "debian" / "rules", "a") as fh:
+            fh.write(PLANTED_RULES)
+    subprocess.run(["dpkg-source", "-b", src.name], cwd=work, check=True, capture_output=True)
+    return work / "demo-embed_1.0.dsc"
 
 
 if __name__ == "__main__":
