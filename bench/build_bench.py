@@ -361,6 +361,29 @@ def builds_table(results: list[dict]) -> str:
     return head + "\n".join(rows) + "\n"
 
 
+BREAKDOWN = ("dh_install", "dh_mlmodel", "dh_strip_nondeterminism", "dh_compress", "dh_md5sums", "dh_builddeb")
+
+
+def breakdown_table(results: list[dict]) -> str:
+    """Where the wall time goes: the heavy dh steps, the weights package's dpkg-deb call, and what is
+    left (dpkg-buildpackage's own work: dpkg-genbuildinfo/dpkg-genchanges hash every .deb)."""
+    head = ("| variant | weights | " + " | ".join(BREAKDOWN) + " | of which dpkg-deb (weights) "
+            "| other dh steps | dpkg-genbuildinfo + genchanges, rest | total |\n|---|---|"
+            + "---|" * (len(BREAKDOWN) + 4) + "\n")
+    rows = []
+    for r in results:
+        s = dict(r["steps"])
+        if "dh_mlmodel_builddeb" in s:
+            s["dh_builddeb"] = s.pop("dh_mlmodel_builddeb") + s.get("dh_builddeb", 0.0)
+        main = [s.get(k, 0.0) for k in BREAKDOWN]
+        others = sum(v for k, v in s.items() if k not in BREAKDOWN)
+        rest = r["wall_s"] - sum(main) - others
+        deb = next((c["seconds"] for c in r["dpkg_deb"] if c["package"] == WEIGHTS_PKG), 0.0)
+        rows.append(f"| {r['variant']} | {human(r['weights_bytes'])} | " + " | ".join(f"{v:.1f}" for v in main)
+                    + f" | {deb:.1f} | {others:.1f} | {rest:.1f} | {r['wall_s']:.1f} |")
+    return head + "\n".join(rows) + "\n"
+
+
 def ratios(results: list[dict]) -> str:
     by = {r["variant"]: r for r in results if r["rc"] == 0}
     hand = by.get("handwritten")
@@ -397,7 +420,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", type=Path, default=Path("/var/tmp"), help="parent of the work directory")
     p.add_argument("--keep", action="store_true", help="keep the build trees")
     p.add_argument("--json", type=Path, help="also write the raw results here")
+    p.add_argument("--render", type=Path, nargs="+", metavar="JSON",
+                   help="print the tables of earlier --json runs (builds of later files replace same-named ones)")
     a = p.parse_args(argv)
+    if a.render:
+        return render(a.render)
     if a.quick:
         a.size, a.rss_sizes = parse_size("20M"), "10M,20M"
     a.table_size = a.table_size or a.size
@@ -415,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
             sizes = [parse_size(s) for s in a.rss_sizes.split(",")]
             report["rss"] = [build(work, "mlmodel", n, finished, a.keep) for n in sizes]
             print("## dh_mlmodel peak RSS by weights size (dh-sequence-mlmodel, defaults)\n", flush=True)
-            print(builds_table(report["rss"]), flush=True)
+            print(builds_table(report["rss"]) + "\nSeconds per step:\n\n" + breakdown_table(report["rss"]), flush=True)
         if "three-way" in phases:
             report["three_way"] = []
             for v in variants:
@@ -423,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
                              None)
                 report["three_way"].append(reuse or build(work, v, a.size, finished, a.keep))
             print(f"## Three ways, {human(a.size)} of weights\n", flush=True)
-            print(builds_table(report["three_way"]) + "\n" + ratios(report["three_way"]), flush=True)
+            print(builds_table(report["three_way"]) + "\n" + ratios(report["three_way"]) + "\nSeconds per step:\n\n"
+                  + breakdown_table(report["three_way"]), flush=True)
         if "dpkg-deb" in phases:
             # xz at its default level on this size was just timed inside the hand-written build's
             # dh_builddeb (same tree, same dpkg-deb): take that rather than spend it again.
@@ -449,6 +477,26 @@ def main(argv: list[str] | None = None) -> int:
     for r in report.get("rss", []) + report.get("three_way", []):
         if r["rc"] != 0:
             print(f"\n{r['variant']} {human(r['weights_bytes'])} failed:\n" + "\n".join(r.get("tail", [])))
+    return 0
+
+
+def render(paths: list[Path]) -> int:
+    builds: dict[tuple[str, int], dict] = {}
+    table, table_size, notes = None, None, []
+    for path in paths:
+        rep = json.loads(path.read_text())
+        notes.append(f"- {path.name}: {rep['started']}, {rep['git']}, load {rep['load_start']} → {rep['load_end']}")
+        for r in rep.get("rss", []) + rep.get("three_way", []):
+            builds[(r["variant"], r["weights_bytes"])] = r
+        if rep.get("dpkg_deb"):
+            table = rep["dpkg_deb"]
+            table_size = next((b["weights_bytes"] for b in rep.get("three_way", [])), None)
+    ordered = sorted(builds.values(), key=lambda r: (r["weights_bytes"], VARIANTS.index(r["variant"])))
+    print("Runs:\n" + "\n".join(notes) + "\n")
+    print(builds_table(ordered) + "\n" + ratios([r for r in ordered if r["weights_bytes"] == ordered[-1]["weights_bytes"]]))
+    print("Seconds per step:\n\n" + breakdown_table(ordered))
+    if table:
+        print(table_md(table, table_size or 0))
     return 0
 
 
