@@ -63,3 +63,57 @@ def tag_info(name: str, fallback_severity: str = "warning") -> TagInfo:
         return info
     severity = fallback_severity if fallback_severity in SEVERITIES else "warning"
     return TagInfo(name, severity, "", (), "No description of this tag yet.")
+
+
+# Tags whose hint must not be silenced: the package is unsafe or broken for every user.
+NEVER_OVERRIDE = frozenset({"chat-template-sandbox-escape", "onnx-external-data-outside-model",
+                            "pickle-imports-dangerous-callable", "lfs-pointer-instead-of-model",
+                            "mlmodel-file-checksum-mismatch"})
+
+MARKDOWN_HEAD = """# mlmodel lint tags
+
+Generated from dh_mlmodel/lint/tags/*.tag by `python3 -m dh_mlmodel.lint.tagdata > docs/tags.md`
+(a test keeps the two in sync).  Each tag file has lintian's fields: Tag, Severity, Check, See-Also,
+Explanation.  A stage finding that lint passes through keeps the severity its stage gave when the stage
+gives one (for example `pickle-opcode-not-allowed` is an error for crafted opcodes and a warning for a
+newer pickle protocol); the Severity below is the tag's usual one.
+
+**Overriding.** Lint reads lintian's override files, with lintian's syntax: a binary package's
+`usr/share/lintian/overrides/<package>` (installed by dh_lintian from `debian/<package>.lintian-overrides`)
+and the source package's `debian/source/lintian-overrides`.  A line is
+`[<package>[ [<archs>]][ binary|source]: ]<tag>[ <context>]`; the context is the hint's note and its
+`[pointer]`, `*` matches anything, and a comment right above the line is shown as `N:` next to the `O:`
+line.  Lintian does not know these tags, so it reports such lines as its own unused overrides (info);
+lint reports an override of one of its tags that matched nothing as `mlmodel-unused-override`.
+
+How lint reads packages: it streams each .deb's data.tar once (through `dpkg-deb --fsys-tarfile`),
+hashes every file, and inspects each model file with dh_mlmodel's own stages (detect, describe, risk)
+on a temporary copy of that one file; for safetensors and GGUF only the header is copied (the rest of the
+temporary file is a hole), other formats are copied whole, one file at a time.  Two checks the build
+makes across files are not repeated from the package: the shard headers behind a sharded index
+(`safetensors-index-key-mismatch`, `safetensors-index-unreadable-shard`) are checked by dh_mlmodel at
+build time only; lint checks that each shard is shipped.
+
+"""
+
+
+def markdown() -> str:
+    out = [MARKDOWN_HEAD, "| Tag | Severity | Check |\n|---|---|---|\n"]
+    tags = all_tags()
+    out += [f"| [`{t.name}`](#{t.name}) | {t.severity} | {t.check} |\n" for t in tags.values()]
+    for t in tags.values():
+        out.append(f"\n## {t.name}\n\nSeverity: **{t.severity}**; check: {t.check}.\n\n")
+        out.append("\n\n".join(" ".join(p.split()) for p in t.explanation.split("\n\n")) + "\n\n")
+        if t.see_also:
+            out.append(f"See also: {', '.join(t.see_also)}.\n\n")
+        if t.name in NEVER_OVERRIDE:
+            out.append("To override: do not; fix the package.\n")
+        else:
+            out.append(f"To override (debian/PKG.lintian-overrides): `{t.name} [<path in the package>]`\n")
+    return "".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(markdown())
