@@ -116,7 +116,7 @@ def run_command(name: str, source_dir: Path) -> bool:
 
 
 def todo_lines(text: str) -> list[int]:
-    """Line numbers of the TODO markers left in a rendered file (comments included)."""
+    """Line numbers of the values still marked TODO (comment lines that only explain are not counted)."""
     return [n for n, line in enumerate(text.splitlines(), 1) if TODO_RE.search(line) and not line.lstrip().startswith("#")]
 
 
