@@ -136,10 +136,14 @@ def report_scan(ctx: Ctx, scan: PickleScan, member: str, rules: str) -> None:
         if n > MAX_SAME_PROBLEM:
             ctx.add(_PROBLEM_TAGS[kind], _problem_severity(kind),
                     f"{member or 'the pickle'}: {n - MAX_SAME_PROBLEM} more of the same ({kind})", member)
-    if scan.error:
-        ctx.add("pickle-parse-error", "error",
-                f"{member or 'the pickle'} cannot be walked to its end ({scan.error}); "
-                "what follows is unscanned", member)
+    if scan.unscannable:
+        ctx.add("pickle-unscannable-data", "error",
+                f"{member or 'the pickle'} cannot be walked further ({scan.unscannable}), but a loader "
+                "would go on: the rest is unscanned", member)
+    elif scan.error:  # CPython's unpickler fails at the same point: nothing after it runs
+        ctx.add("pickle-parse-error", "warning",
+                f"{member or 'the pickle'} is not a valid pickle from there on ({scan.error}); "
+                "a loader stops there too", member)
     if rules == "torch":
         _opcode_rules(ctx, scan, member)
 
@@ -172,6 +176,8 @@ def _scan_pickles(ctx: Ctx, stream: Stream, member: str, rules: str, *, sniffed:
         start = stream.pos
         scan = scan_pickle(stream, base=start, joblib=True)
         if count == 0 and sniffed and not _looks_like_pickle(scan):
+            return False
+        if count == 0 and _stray_magic(scan, member):
             return False
         if count > 0 and (not scan.complete and not scan.imports):
             # Trailing bytes that are no pickle: the loader stops at the first STOP and ignores them.
@@ -219,13 +225,22 @@ def _rest(stream: Stream) -> int:
             return n
 
 
+def _stray_magic(scan: PickleScan, member: str) -> bool:
+    """A storage that starts with `\x80\x02` by chance: not a pickle name, and it fails before importing."""
+    if not member or member.endswith("pkl") or not scan.error or scan.unscannable:
+        return False
+    return not scan.imports and not scan.problems
+
+
 def _looks_like_pickle(scan: PickleScan) -> bool:
     """For content without a magic number: is it a pickle that could run something (protocol 0/1)?
 
-    Without an import (GLOBAL, INST, STACK_GLOBAL, EXT*) a pickle builds only
-    plain data, so text that happens to parse ("0.2.1" is POP, STOP) is not
-    reported; an import whose name is no Python identifier ("cats are nice")
-    cannot be imported, so prose starting with "c" is not a pickle either.
+    Without an import a pickle builds only plain data, so text that happens
+    to parse ("0.2.1" is POP, STOP) is not reported; an import whose name is
+    no Python identifier ("cats are nice") cannot be imported, so prose
+    starting with "c" is not a pickle either.  STACK_GLOBAL on operands that
+    are not strings and EXT* on the (empty) copyreg registry fail in CPython,
+    so random bytes that contain those opcodes are not evidence either.
     """
     if scan.protocol > 5:
         return False  # pickle.load refuses unknown protocols before running anything
@@ -234,7 +249,7 @@ def _looks_like_pickle(scan: PickleScan) -> bool:
     valid = [i for i in scan.imports if _IDENT.match(i.dotted)]
     if len(valid) != len(scan.imports) and not scan.complete:
         return False
-    return bool(valid) or any(p.kind == "unresolved-global" for p in scan.problems)
+    return bool(valid) or scan.unscannable is not None
 
 
 # ---------------------------------------------------------------- dispatch

@@ -18,7 +18,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 
-from .streams import Stream, StreamError
+from .streams import LineTooLong, Stream, StreamError
 
 BIG_ARG = 1 << 20  # byte/str arguments larger than this are skipped, not kept
 NESTED_DEPTH = 3  # how deep pickles inside bytes literals are followed
@@ -118,7 +118,8 @@ class PickleScan:
     protocol: int = 0
     end: int = 0
     complete: bool = False  # reached STOP
-    error: str | None = None
+    error: str | None = None  # where the walk stopped; CPython's unpickler stops there too
+    unscannable: str | None = None  # the walk stopped where CPython would go on: the rest is unknown
     imports: list[Import] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     opcodes: dict[str, int] = field(default_factory=dict)  # name -> first offset
@@ -128,7 +129,29 @@ class PickleScan:
 
 
 class PickleSyntaxError(Exception):
-    pass
+    """The data is not a valid pickle here: CPython's unpickler fails at the same point."""
+
+
+class _Unscannable(Exception):
+    """We stop for our own limits where CPython would go on."""
+
+
+# What a protocol-0 argument line must start with for CPython to accept it;
+# a too-long line that fails this is a parse error for CPython as well.
+_LINE_START = {
+    "STRING": re.compile(rb"['\"]"),
+    "FLOAT": re.compile(rb"[-+0-9.iInN]"),
+}
+
+
+def _plausible_line(opname: str, head: bytes) -> bool:
+    """Could CPython accept a too-long argument line that starts with `head`?"""
+    if opname in ("INT", "LONG", "GET", "PUT"):
+        return False  # CPython refuses integers of more than 4300 digits (sys.int_info)
+    if opname in ("GLOBAL", "INST"):
+        return False  # no module or attribute has a name that long: the import fails
+    pattern = _LINE_START.get(opname)
+    return True if pattern is None else bool(pattern.match(head))  # UNICODE, PERSID: any bytes
 
 
 _FIXED_ARGS = {name: struct.Struct(fmt) for name, fmt in {
@@ -137,7 +160,9 @@ _FIXED_ARGS = {name: struct.Struct(fmt) for name, fmt in {
 }.items()}
 
 
-_K_PUSH, _K_PUT, _K_GET, _K_MARK, _K_STOP, _K_OTHER, _K_CONST, _K_STR, _K_TUPLE1 = range(9)
+_K_PUSH, _K_PUT, _K_GET, _K_MARK, _K_STOP, _K_OTHER, _K_CONST, _K_STR, _K_TUPLE1, _K_REDUCE, _K_BINPERSID, \
+    _K_TUPLE = range(12)
+_INLINE = {"TUPLE1": _K_TUPLE1, "REDUCE": _K_REDUCE, "BINPERSID": _K_BINPERSID, "TUPLE": _K_TUPLE}
 _CONSTS = {"NONE": None, "NEWTRUE": True, "NEWFALSE": False, "EMPTY_TUPLE": ()}
 
 
@@ -147,8 +172,7 @@ def _kind(name: str) -> int:
     if name in ("BINUNICODE", "SHORT_BINUNICODE"):
         return _K_STR
     return (_K_PUSH if name in _PLAIN_PUSH else _K_PUT if name in _PUTS else _K_GET if name in _GETS
-            else _K_MARK if name == "MARK" else _K_STOP if name == "STOP" else _K_TUPLE1 if name == "TUPLE1"
-            else _K_OTHER)
+            else _K_MARK if name == "MARK" else _K_STOP if name == "STOP" else _INLINE.get(name, _K_OTHER))
 
 
 # opcode byte -> (kind, fixed-size argument struct or None, pickletools opcode, constant pushed)
@@ -212,13 +236,13 @@ class Machine:
         return self.stack.pop() if self.stack else UNKNOWN
 
     def pop_mark(self) -> list:
-        items = []
-        while self.stack:
-            v = self.stack.pop()
-            if v is MARK:
-                items.reverse()
+        st = self.stack
+        for i in range(len(st) - 1, -1, -1):
+            if st[i] is MARK:
+                items = st[i + 1:]
+                del st[i:]
                 return items
-            items.append(v)
+        st.clear()
         raise PickleSyntaxError("no MARK on the stack")
 
     def top(self):
@@ -239,10 +263,11 @@ class Machine:
         order: list[int] = []
         ops = 0
         base = self.base
+        entry = None
         try:
             while True:
                 if not ops & 0xFFFF and len(stack) > MAX_STACK:  # checked now and then: it is the hot loop
-                    raise PickleSyntaxError(f"more than {MAX_STACK} items on the stack")
+                    raise _Unscannable(f"more than {MAX_STACK} items on the stack")
                 buf, b = s.buf, s.bpos
                 pos = s.pos
                 if b < len(buf):
@@ -299,18 +324,35 @@ class Machine:
                 elif kind == _K_PUT:
                     memo[arg] = stack[-1] if stack else UNKNOWN
                     if len(memo) > MAX_MEMO:
-                        raise PickleSyntaxError(f"more than {MAX_MEMO} memo entries")
+                        raise _Unscannable(f"more than {MAX_MEMO} memo entries")
                 elif kind == _K_GET and arg in memo:
                     stack.append(memo[arg])
                 elif kind == _K_MARK:
                     stack.append(MARK)
                 elif kind == _K_TUPLE1 and stack:
                     stack[-1] = (stack[-1],)
+                elif kind == _K_REDUCE and len(stack) >= 2 and type(stack[-2]) is Global:
+                    args = stack.pop()
+                    stack[-1] = Call(stack[-1], args)
+                    scan.calls += 1
+                elif kind == _K_BINPERSID and stack:
+                    stack[-1] = UNKNOWN
+                    scan.persistent_ids += 1
+                elif kind == _K_TUPLE:
+                    stack.append(tuple(self.pop_mark()))
                 elif kind == _K_STOP:
                     scan.complete = True
                     break
                 else:
                     self.step(op.name, arg, base + pos)
+        except _Unscannable as exc:
+            scan.unscannable = f"at offset {self.base + s.pos}: {exc}"
+        except LineTooLong as exc:
+            text = f"at offset {self.base + s.pos}: {exc}"
+            if _plausible_line(entry[2].name if entry else "", exc.head):
+                scan.unscannable = text
+            else:  # CPython would reject this argument too
+                scan.error = text
         except (PickleSyntaxError, StreamError, ValueError, struct.error, UnicodeDecodeError) as exc:
             scan.error = f"at offset {self.base + s.pos}: {exc}"
         for code in order:

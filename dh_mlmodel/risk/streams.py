@@ -15,11 +15,19 @@ import zlib
 from typing import BinaryIO
 
 CHUNK = 1 << 16
-LINE_LIMIT = 1 << 20  # a protocol-0 argument line longer than this is not a pickle
+LINE_LIMIT = 64 << 20  # protocol-0 argument lines longer than this are not followed (LineTooLong)
 
 
 class StreamError(Exception):
     """The data ends early or cannot be decoded."""
+
+
+class LineTooLong(StreamError):
+    """A newline-terminated argument longer than LINE_LIMIT; `head` is its start."""
+
+    def __init__(self, head: bytes):
+        super().__init__(f"argument line longer than {LINE_LIMIT >> 20} MiB")
+        self.head = head
 
 
 class FileWindow:
@@ -280,7 +288,7 @@ class Stream:
             if nl >= 0:
                 break
         else:
-            raise StreamError("argument line longer than 1 MiB")
+            raise LineTooLong(out[0][:64] if out else b"")
         return b"".join(out)
 
     def skip(self, n: int) -> int:

@@ -51,6 +51,18 @@ def test_torch_save_every_protocol_has_no_error(torch, tmp_path, protocol):
         torch.load(path, weights_only=True)
 
 
+def test_random_storages_are_not_mistaken_for_pickles(torch, tmp_path):
+    """Storages are raw numbers: some start with bytes that are pickle opcodes, or even `\\x80\\x02`."""
+    torch.manual_seed(1)
+    tensors = {f"t{i}": torch.randn(64) for i in range(600)}
+    tensors.update({f"b{i}": torch.randint(0, 256, (64,), dtype=torch.uint8) for i in range(600)})
+    tensors["magic"] = torch.tensor([0x80, 0x02, 0xFF, 0x93, 0x82], dtype=torch.uint8)
+    for name, legacy in (("z.pt", False), ("l.pt", True)):
+        path = tmp_path / name
+        torch.save(tensors, path, _use_new_zipfile_serialization=not legacy)
+        assert [f.tag for f in scan_file(path)] == ["pickle-format-used"], name
+
+
 def test_legacy_torch_save_has_no_error(torch, tmp_path):
     path = tmp_path / "legacy.pt"
     torch.save(_state(torch), path, _use_new_zipfile_serialization=False)

@@ -43,7 +43,8 @@ def test_compressed_stack_bomb_is_bounded(tmp_path):
     start = time.perf_counter()
     found = scan_file(path)
     assert time.perf_counter() - start < 20
-    assert any(f.tag == "pickle-parse-error" and "stack" in f.message for f in found)
+    # we stop at our stack cap where CPython would go on: an error, since the rest is unscanned
+    assert any(f.tag == "pickle-unscannable-data" and f.severity == "error" and "stack" in f.message for f in found)
 
 
 def test_zip_nesting_is_bounded(tmp_path):
@@ -62,3 +63,21 @@ def test_truncated_torch_zip_is_still_walked(tmp_path):
     path.write_bytes(data[: data.rfind(b"PK\x01\x02")])  # central directory gone: local headers remain
     found = scan_file(path)
     assert any("posix.system" in f.message and f.severity == "error" for f in found)
+
+
+def test_long_argument_lines(tmp_path, monkeypatch):
+    import dh_mlmodel.risk.streams as streams
+    monkeypatch.setattr(streams, "LINE_LIMIT", 4096)
+    path = tmp_path / "long.txt"
+    # a quoted STRING longer than our limit: CPython accepts it, so what follows is unscanned -> error
+    path.write_bytes(b"S'" + b"a" * (3 << 20) + b"'\np0\n0cos\nsystem\n(S'id'\ntR.")
+    assert any(f.tag == "pickle-unscannable-data" and f.severity == "error" for f in scan_file(path))
+    # an unquoted one: CPython refuses it as well, so this is no pickle at all
+    path.write_bytes(b"S" + b"a" * 10000 + b"\n")
+    assert scan_file(path) == ()
+
+
+def test_storage_starting_with_pickle_magic_is_not_a_pickle(tmp_path):
+    path = tmp_path / "m.pt"
+    path.write_bytes(torch_zip(BENIGN_DATA_PKL, {"data/3": b"\x80\x02\xff\xfe" + bytes(range(256))}))
+    assert [f.tag for f in scan_file(path)] == ["pickle-format-used"]

@@ -51,10 +51,13 @@ def test_lz4_frame_matches_reference_library():
         assert s.read(len(data) + 1) == data
 
 
-def test_stream_readline_is_capped():
-    s = Stream(FileWindow(io.BytesIO(b"x" * (2 << 20)), 0))
-    with pytest.raises(StreamError):
+def test_stream_readline_is_capped(monkeypatch):
+    import dh_mlmodel.risk.streams as streams
+    monkeypatch.setattr(streams, "LINE_LIMIT", 1000)
+    s = Stream(FileWindow(io.BytesIO(b"x" * 5000), 0))
+    with pytest.raises(streams.LineTooLong) as exc:
         s.readline()
+    assert exc.value.head.startswith(b"xxx") and isinstance(exc.value, StreamError)
 
 
 def test_file_window_never_reads_past_its_end():
