@@ -74,7 +74,7 @@ def debian_license(plan: InitPlan) -> tuple[str, str | None]:
 
 
 def template_context(plan: InitPlan, *, maintainer: str, epoch: int, origin: str, settled: bool,
-                     license_note: str = "") -> dict[str, Any]:
+                     license_note: str = "", autopkgtest: bool = False) -> dict[str, Any]:
     orig_name = f"{plan.source}_{plan.upstream_version}.orig.tar.gz"
     readme_title = f"{plan.source} for Debian: the upstream source"
     return {
@@ -84,7 +84,7 @@ def template_context(plan: InitPlan, *, maintainer: str, epoch: int, origin: str
         "homepage": plan.upstream_url, "upstream_url": plan.upstream_url, "hub_id": plan.hub_id,
         "packages": [_package(plan, b) for b in plan.binaries],
         "verdict_comment": verdict_comment(plan), "origin": origin, "orig_name": orig_name,
-        "underline": "-" * len(readme_title), "settled": settled,
+        "underline": "-" * len(readme_title), "settled": settled, "autopkgtest": autopkgtest,
         "year": time.strftime("%Y", time.gmtime(epoch)),
         "debian_license": debian_license(plan)[0], "debian_license_text": debian_license(plan)[1],
         "model": {

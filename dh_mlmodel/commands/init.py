@@ -9,9 +9,10 @@ its own beside it).  The steps, in order, each undone on failure:
 2. refuse an existing debian/ unless --force, which moves it to a backup;
 3. run apt's debmake for the skeleton, then render templates/debian/*.j2
    over it (control, rules, mlmodel.yaml, changelog, watch, …);
-4. `mlmodel copyright --update` and `mlmodel overrides --update` on a
-   declaration without the TODO markers (both need a declaration the loader
-   accepts), then the final mlmodel.yaml with its TODOs;
+4. `mlmodel copyright --update`, `mlmodel overrides --update` and
+   `mlmodel autopkgtest --update` on a declaration without the TODO markers
+   (they need a declaration the loader accepts), then the final
+   mlmodel.yaml with its TODOs;
 5. the upstream tarball ../NAME_VERSION.orig.tar.gz, reproducibly.
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ HELP = "write a complete debian/ for a model directory or file (debmake skeleton
 MAINTAINER_RE = re.compile(r"(?P<name>[^<>,]+?)\s*<(?P<email>[^<>\s@,]+@[^<>\s,]+)>\Z")
 URL_RE = re.compile(r"https?://[A-Za-z0-9._~:/?#\[\]@!&'()*+;=%-]+\Z")
 TODO_RE = re.compile(r"\bTODO\b")
+WRITTEN_BY = {"copyright": "copyright", "overrides": "source/lintian-overrides", "autopkgtest": "tests/control"}
 MODEL_ROLES = ("weights", "tokenizer")  # a directory with none of these is not a model
 
 
@@ -102,9 +104,13 @@ def inspect_target(target: Path) -> tuple[ModelReport, str]:
 
 # ---------------------------------------------------------------- the other commands
 
+def command_available(name: str) -> bool:
+    return importlib.util.find_spec(f"dh_mlmodel.commands.{name}") is not None
+
+
 def run_command(name: str, source_dir: Path) -> bool:
     """`mlmodel NAME --update SOURCE_DIR` in-process; False when that command is not installed."""
-    if importlib.util.find_spec(f"dh_mlmodel.commands.{name}") is None:
+    if not command_available(name):
         return False
     module = importlib.import_module(f"dh_mlmodel.commands.{name}")
     parser = argparse.ArgumentParser(prog=f"mlmodel {name}")
@@ -132,10 +138,15 @@ def _write_debian(tree: Path, plan: InitPlan, fullname: str, email: str, epoch: 
         path = debian / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+    # `mlmodel autopkgtest` writes the real test (sha256 of every installed file); our template's
+    # superficial test is the fallback when that command is not installed.
+    autopkgtest = command_available("autopkgtest")
     settled = render.render_all(template_context(plan, maintainer=maintainer, epoch=epoch, origin=origin,
-                                                 settled=True, license_note=license_note))
+                                                 settled=True, license_note=license_note, autopkgtest=autopkgtest))
     render.write(debian, settled)
-    missing = [name for name in ("copyright", "overrides") if not run_command(name, tree)]
+    if autopkgtest:
+        (debian / "tests/control").unlink(missing_ok=True)  # debmake's commented-out example
+    missing = [name for name in ("copyright", "overrides", "autopkgtest") if not run_command(name, tree)]
     final = render.render_all(template_context(plan, maintainer=maintainer, epoch=epoch, origin=origin,
                                                settled=False, license_note=license_note),
                               only=lambda rel: rel == "mlmodel.yaml")
@@ -197,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
         raise
     orig = None if args.no_orig else layout.orig_tarball(tree, plan.source, plan.upstream_version, epoch)
     _report(plan, tree, backup, written, files, orig, missing, single)
-    return 0 if not missing else 1
+    return 0 if not set(missing) & {"copyright", "overrides"} else 1
 
 
 def _report(plan: InitPlan, tree: Path, backup: Path | None, written: list[str], files: dict[str, str],
@@ -223,8 +234,8 @@ def _report(plan: InitPlan, tree: Path, backup: Path | None, written: list[str],
         where = f"{f.path}: " if f.path else ""
         print(f"mlmodel init: {f.severity}: {where}{f.message} ({f.tag})")
     for name in missing:
-        print(f"mlmodel init: warning: `mlmodel {name}` is not available here: debian/"
-              f"{'copyright' if name == 'copyright' else 'source/lintian-overrides'} was not generated")
+        print(f"mlmodel init: warning: `mlmodel {name}` is not available here: debian/{WRITTEN_BY[name]} "
+              f"was not {'generated' if name != 'autopkgtest' else 'given its model test'}")
     todos = todo_lines(files.get("mlmodel.yaml", ""))
     if todos:
         print(f"mlmodel init: debian/mlmodel.yaml has TODO markers on lines {', '.join(map(str, todos))}: "

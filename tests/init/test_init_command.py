@@ -30,6 +30,10 @@ def _env(monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
+def cli_has(command: str) -> bool:
+    return command in cli.available_commands()
+
+
 def init(*args: str) -> int:
     return cli.main(["init", "--maintainer", MAINTAINER, *map(str, args)])
 
@@ -74,6 +78,10 @@ def test_demo_directory(demo_model, capsys):
     rules = (debian / "rules").read_text()
     assert re.search(r"^%:\n\tdh \$@$", rules, re.M) and (debian / "rules").stat().st_mode & 0o111
     assert (debian / "source/format").read_text() == "3.0 (quilt)\n"
+    tests = (debian / "tests/control").read_text()
+    if cli_has("autopkgtest"):  # the lead's command writes the real test; our template is the fallback
+        assert "Test-Command: mlmodel verify demo-embed demo-embed-tokenizer demo-embed-doc" in tests
+        assert "superficial" not in tests
     changelog = (debian / "changelog").read_text()
     assert changelog.startswith("demo-embed (0~20251126-1) UNRELEASED; urgency=medium")
     assert f" -- {MAINTAINER}  Wed, 26 Nov 2025 12:00:00 +0000" in changelog
@@ -395,3 +403,21 @@ def test_base_model_and_missing_datasets_are_todos(demo_model):
     path.write_text(text)
     decl = load_declaration(path)
     assert decl.models[0].base_models[0].category == "free" and decl.models[0].training_data == "undeclared"
+
+
+def test_fallback_autopkgtest_template():
+    """Without `mlmodel autopkgtest`, tests/control is our superficial check of each package's record."""
+    from dh_mlmodel.bootstrap import render
+    from dh_mlmodel.bootstrap.context import template_context
+    from dh_mlmodel.bootstrap.plan import make_plan
+    from dh_mlmodel.inspect import inspect_model_dir
+
+    plan = make_plan(inspect_model_dir(DEMO / "model", hash=False), epoch=0, fallback_name="demo-embed")
+    files = render.render_all(template_context(plan, maintainer=MAINTAINER, epoch=0, origin="x", settled=True,
+                                               autopkgtest=False), only=lambda rel: rel == "tests/control")
+    paras = list(deb822.Deb822.iter_paragraphs(io.StringIO(files["tests/control"])))
+    assert [p["Depends"] for p in paras] == ["demo-embed", "demo-embed-tokenizer", "demo-embed-doc"]
+    assert paras[0]["Test-Command"] == "test -s /usr/share/mlmodel/demo-embed/.mlmodel/demo-embed.json"
+    files = render.render_all(template_context(plan, maintainer=MAINTAINER, epoch=0, origin="x", settled=True,
+                                               autopkgtest=True), only=lambda rel: rel == "tests/control")
+    assert files == {}
