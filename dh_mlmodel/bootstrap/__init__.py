@@ -4,8 +4,10 @@
 - escape: the only way a value reaches a rendered file (deb822, YAML, shell, make);
 - plan: inspection + policy → what to write (packages, sections, declaration prefill);
 - debmake: apt's debmake run as a CLI in a scratch tree, for the skeleton;
+- context: the plain values the templates see (descriptions composed here);
 - render: the jinja2 templates (templates/debian/*.j2) in a sandbox;
-- layout: the source tree (single file → NAME-VERSION/), backups, the orig tarball.
+- layout: the source tree (single file → NAME-VERSION/), backups, the orig tarball;
+- sections: Section fields moved to the verdict's area once the declaration is filled.
 """
 from __future__ import annotations
 
