@@ -29,6 +29,7 @@ import json
 import os
 import pty
 import re
+import resource
 import shutil
 import struct
 import subprocess
@@ -52,7 +53,8 @@ TABLE = (  # (label, dpkg-deb arguments, archive note)
     ("-Zxz (default level 6)", ["-Zxz"], "accepted"),
     ("-Zxz -z1", ["-Zxz", "-z1"], "accepted"),
     ("-Zgzip -z1", ["-Zgzip", "-z1"], "accepted"),
-    ("-Znone", ["-Znone"], "accepted; lintian error unless overridden"),
+    ("-Znone --no-uniform-compression", ["-Znone", "--no-uniform-compression"],
+     "accepted; lintian error unless overridden"),
     ("-Zzstd (information only)", ["-Zzstd"], "NOT accepted (lintian: malformed-deb-archive)"),
 )
 
@@ -85,12 +87,12 @@ INSTALL_OVERRIDE = ("\noverride_dh_install:\n"
                     "\t/usr/bin/time -f 'DHINSTALL_RSS_KB=%M DHINSTALL_WALL=%e' dh_install\n")
 
 DPKG_DEB_WRAPPER = """#!/bin/sh
-# bench: log each dpkg-deb call (start, end, compressor environment, arguments).
+# bench: log each dpkg-deb call (start, end, CPU user+sys, compressor environment, arguments).
 s=$(date +%s.%N)
-/usr/bin/dpkg-deb "$@"
+/usr/bin/time -q -f '%U+%S' -o "$BENCH_DPKG_DEB_LOG.cpu" /usr/bin/dpkg-deb "$@"
 rc=$?
 e=$(date +%s.%N)
-printf '%s %s Z=%s z=%s %s\\n' "$s" "$e" "${DPKG_DEB_COMPRESSOR_TYPE:--}" "${DPKG_DEB_COMPRESSOR_LEVEL:--}" "$*" >> "$BENCH_DPKG_DEB_LOG"
+printf '%s %s %s Z=%s z=%s %s\\n' "$s" "$e" "$(tail -n1 "$BENCH_DPKG_DEB_LOG.cpu")" "${DPKG_DEB_COMPRESSOR_TYPE:--}" "${DPKG_DEB_COMPRESSOR_LEVEL:--}" "$*" >> "$BENCH_DPKG_DEB_LOG"
 exit $rc
 """
 
@@ -268,10 +270,12 @@ def build(work: Path, variant: str, nbytes: int, finished: dict, keep: bool) -> 
     env["PATH"] = f"{wrapdir}:{env['PATH']}"
     load_before = load()
     t0 = time.monotonic()
+    cpu0 = _children_cpu()
     rc, lines = run_pty(["dpkg-buildpackage", "-us", "-uc", "-d", "-b"], src, env)
     wall = time.monotonic() - t0
+    cpu = _children_cpu() - cpu0
     (root / "build.log").write_text("".join(f"{t:9.2f} {line}\n" for t, line in lines))
-    result = {"variant": variant, "weights_bytes": nbytes, "rc": rc, "wall_s": round(wall, 1),
+    result = {"variant": variant, "weights_bytes": nbytes, "rc": rc, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
               "load_before": load_before, "load_after": load(), "steps": step_times(lines, wall)}
     text = "\n".join(line for _, line in lines)
     for key, pat in (("mlmodel_rss_kb", r"MLMODEL_RSS_KB=(\d+)"), ("mlmodel_wall_s", r"MLMODEL_WALL=([\d.]+)"),
@@ -294,13 +298,21 @@ def build(work: Path, variant: str, nbytes: int, finished: dict, keep: bool) -> 
     return result
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user+sys) of every waited-for descendant: the build's own cost, whatever the load."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _read_deblog(log: Path) -> list[dict]:
     calls = []
     if log.exists():
         for line in log.read_text().splitlines():
-            start, end, ztype, zlevel, args = line.split(" ", 4)
+            start, end, cpu, ztype, zlevel, args = line.split(" ", 5)
             pkg = next((a.split("/")[-1] for a in args.split() if a.startswith("debian/")), "?")
-            calls.append({"package": pkg, "seconds": round(float(end) - float(start), 1), "env": f"{ztype} {zlevel}",
+            user, _, system = cpu.partition("+")
+            calls.append({"package": pkg, "seconds": round(float(end) - float(start), 1),
+                          "cpu_s": round(float(user) + float(system or 0), 1), "env": f"{ztype} {zlevel}",
                           "args": args})
     return calls
 
@@ -343,9 +355,9 @@ def dpkg_deb_table(work: Path, nbytes: int, skip: tuple[str, ...] = ()) -> list[
 # -- report --------------------------------------------------------------------------
 
 def builds_table(results: list[dict]) -> str:
-    head = ("| variant | weights | wall (dpkg-buildpackage -b) | dh_mlmodel wall | dh_mlmodel peak RSS "
+    head = ("| variant | weights | wall (dpkg-buildpackage -b) | CPU (user+sys) | dh_mlmodel wall | dh_mlmodel peak RSS "
             "| dh_install | dh_md5sums | dh_builddeb | weights .deb | member | disk used | load before→after |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     rows = []
     for r in results:
         s = r["steps"]
@@ -353,7 +365,8 @@ def builds_table(results: list[dict]) -> str:
         rss = f"{r['mlmodel_rss_kb'] / 1024:.1f} MiB" if "mlmodel_rss_kb" in r else "–"
         mlw = f"{r['mlmodel_wall_s']:.1f} s" if "mlmodel_wall_s" in r else "–"
         status = "" if r["rc"] == 0 else f" **(failed rc={r['rc']})**"
-        rows.append(f"| {r['variant']}{status} | {human(r['weights_bytes'])} | {r['wall_s']:.1f} s | {mlw} | {rss} "
+        cpu = f"{r['cpu_s']:.1f} s" if "cpu_s" in r else "–"
+        rows.append(f"| {r['variant']}{status} | {human(r['weights_bytes'])} | {r['wall_s']:.1f} s | {cpu} | {mlw} | {rss} "
                     f"| {s.get('dh_install', 0):.1f} s | {s.get('dh_md5sums', 0):.1f} s "
                     f"| {s.get('dh_builddeb', s.get('dh_mlmodel_builddeb', 0)):.1f} s "
                     f"| {w.get('size', 0):,} B | {w.get('member', '?')} | {human(r['disk_bytes'])} "
@@ -378,9 +391,10 @@ def breakdown_table(results: list[dict]) -> str:
         main = [s.get(k, 0.0) for k in BREAKDOWN]
         others = sum(v for k, v in s.items() if k not in BREAKDOWN)
         rest = r["wall_s"] - sum(main) - others
-        deb = next((c["seconds"] for c in r["dpkg_deb"] if c["package"] == WEIGHTS_PKG), 0.0)
+        call = next((c for c in r["dpkg_deb"] if c["package"] == WEIGHTS_PKG), {})
+        deb = call.get("seconds", 0.0)
         rows.append(f"| {r['variant']} | {human(r['weights_bytes'])} | " + " | ".join(f"{v:.1f}" for v in main)
-                    + f" | {deb:.1f} | {others:.1f} | {rest:.1f} | {r['wall_s']:.1f} |")
+                    + f" | {deb:.1f} (CPU {call.get('cpu_s', '?')}) | {others:.1f} | {rest:.1f} | {r['wall_s']:.1f} |")
     return head + "\n".join(rows) + "\n"
 
 
@@ -395,7 +409,8 @@ def ratios(results: list[dict]) -> str:
         if name in by:
             r = by[name]
             size = r["debs"][WEIGHTS_PKG]["size"]
-            out.append(f"- {name} / handwritten: wall {r['wall_s'] / hand['wall_s']:.3f}×, "
+            cpu = (f"CPU {r['cpu_s'] / hand['cpu_s']:.3f}×, " if r.get("cpu_s") and hand.get("cpu_s") else "")
+            out.append(f"- {name} / handwritten: wall {r['wall_s'] / hand['wall_s']:.3f}×, {cpu}"
                        f"weights .deb size {size / hsize:.4f}× ({(size - hsize) / hsize:+.2%})")
     return "\n".join(out) + "\n"
 
@@ -462,7 +477,8 @@ def main(argv: list[str] | None = None) -> int:
                 call = next(c for c in hand["dpkg_deb"] if c["package"] == WEIGHTS_PKG)
                 deb = hand["debs"][WEIGHTS_PKG]
                 report["dpkg_deb"].insert(0, {"label": "-Zxz (default level 6), in the hand-written build",
-                                              "args": "-Zxz", "rc": 0, "wall_s": call["seconds"], "cpu_s": "?",
+                                              "args": "-Zxz", "rc": 0, "wall_s": call["seconds"],
+                                              "cpu_s": call.get("cpu_s", "?"),
                                               "size": deb["size"], "member": deb["member"],
                                               "load": hand["load_before"], "archive": "accepted"})
             print("## dpkg-deb alone\n", flush=True)
