@@ -83,8 +83,15 @@ newer pickle protocol); the Severity below is the tag's usual one.
 and the source package's `debian/source/lintian-overrides`.  A line is
 `[<package>[ [<archs>]][ binary|source]: ]<tag>[ <context>]`; the context is the hint's note and its
 `[pointer]`, `*` matches anything, and a comment right above the line is shown as `N:` next to the `O:`
-line.  Lintian does not know these tags, so it reports such lines as its own unused overrides (info);
-lint reports an override of one of its tags that matched nothing as `mlmodel-unused-override`.
+line.  Lint reports an override of one of its tags that matched nothing as `mlmodel-unused-override`.
+
+**Lintian and these overrides.** Lintian 2.116 reports an override of a tag it does not know as
+`E: alien-tag`, which cannot itself be overridden.  Lintian reads every `*.tag` file under
+`/usr/share/lintian/tags/` (and under `--include-dir DIR/tags/`), so dh-mlmodel installs copies of
+these tag files in `/usr/share/lintian/tags/mlmodel/`: where dh-mlmodel is installed (a developer's
+machine, a chroot that built with dh_mlmodel) lintian knows the tags and ignores their overrides
+quietly.  Lintian does not follow a symlinked directory there, hence copies
+(tests/lint/test_lintian_compat.py).
 
 How lint reads packages: it streams each .deb's data.tar once (through `dpkg-deb --fsys-tarfile`),
 hashes every file, and inspects each model file with dh_mlmodel's own stages (detect, describe, risk)
