@@ -16,8 +16,8 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
+import dataclasses
 import json
-import os
 import posixpath
 import struct
 import tempfile
@@ -29,7 +29,7 @@ from .. import risk
 from ..describe import describe
 from ..detect import detect
 from ..formats.safetensors import MAX_HEADER_SIZE
-from ..model import ArtifactFacts, Finding, MLModelError
+from ..model import Artifact, ArtifactFacts, Finding, MLModelError
 from ..roles import role_for_name
 from .inputs import CHUNK, SMALL_FILE_LIMIT, DebControl, LintInputError, Member, iter_data, read_control
 
@@ -79,6 +79,8 @@ def model_of(path: str) -> tuple[str, str] | None:
     model, rel = rest.split("/", 1)
     if rel.split("/", 1)[0] == RECORD_DIR:
         return None
+    if any(part in ("", ".", "..") for part in rest.split("/")):
+        return None  # a hostile name: never a path under the spool directory
     return model, rel
 
 
@@ -120,26 +122,15 @@ def _spool_limit(head: bytes, size: int) -> int:
     return size
 
 
-def _read_into(stream: IO[bytes], buf: bytearray) -> int:
-    n = stream.readinto(buf)
-    return n or 0
-
-
-def _inspect_spool(stream: IO[bytes], member: Member, model: str, rel: str,
-                   workdir: Path) -> ShippedFile:
+def _spool(stream: IO[bytes], member: Member, target: Path, utf8: _Utf8Check | None) -> tuple[str, bool]:
+    """Hash every byte and write what the describer needs to `target`; (sha256, header only?)."""
     digest = hashlib.sha256()
-    utf8 = _Utf8Check() if _wants_utf8(rel) else None
-    target = workdir / model / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
     buf = bytearray(CHUNK)
     view = memoryview(buf)
-    limit = None
+    limit: int | None = None
     written = 0
     with open(target, "wb", buffering=0) as out:
-        while True:
-            n = _read_into(stream, buf)
-            if not n:
-                break
+        while n := stream.readinto(buf):
             chunk = view[:n]
             digest.update(chunk)
             if utf8 is not None:
@@ -153,30 +144,31 @@ def _inspect_spool(stream: IO[bytes], member: Member, model: str, rel: str,
         out.truncate(member.size)  # the rest is a hole: same size, never read by a header-only describer
     if utf8 is not None:
         utf8.feed(b"", final=True)
+    return digest.hexdigest(), limit is not None and limit < member.size
+
+
+def _inspect(target: Path, rel: str, member: Member, model_dir: Path) -> ArtifactFacts:
+    """detect, describe (the hash is ours) and risk.assess, as inspect_model_dir runs them."""
     try:
         facts = describe(detect(target, rel), hash=False)
-        facts = _with_risk(facts, workdir / model)
+        extra = tuple(risk.assess(facts, model_dir))
+        return dataclasses.replace(facts, findings=facts.findings + extra) if extra else facts
     except MLModelError as exc:
-        facts = None
-        error = Finding("malformed-model-file", "error", exc.reason, rel)
-        facts = ArtifactFacts(artifact=_placeholder(target, rel, member), findings=(error,))
+        artifact = Artifact(path=target, relpath=rel, size=member.size, format="other", role=role_for_name(rel))
+        return ArtifactFacts(artifact=artifact, findings=(Finding("malformed-model-file", "error", exc.reason, rel),))
+
+
+def _inspect_spool(stream: IO[bytes], member: Member, model: str, rel: str, workdir: Path) -> ShippedFile:
+    """One model file: spooled alone to the work directory, inspected, deleted."""
+    utf8 = _Utf8Check() if _wants_utf8(rel) else None
+    target = workdir / model / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        digest, partial = _spool(stream, member, target, utf8)
+        facts = _inspect(target, rel, member, workdir / model)
     finally:
         target.unlink(missing_ok=True)
-    return ShippedFile(member, digest.hexdigest(), model, facts, utf8.error if utf8 else "",
-                       partial=limit is not None and limit < member.size)
-
-
-def _with_risk(facts: ArtifactFacts, model_dir: Path) -> ArtifactFacts:
-    import dataclasses
-
-    extra = tuple(risk.assess(facts, model_dir))
-    return dataclasses.replace(facts, findings=facts.findings + extra) if extra else facts
-
-
-def _placeholder(path: Path, rel: str, member: Member):
-    from ..model import Artifact
-
-    return Artifact(path=path, relpath=rel, size=member.size, format="other", role=role_for_name(rel))
+    return ShippedFile(member, digest, model, facts, utf8.error if utf8 else "", partial)
 
 
 def _hash_only(stream: IO[bytes], keep: bool) -> tuple[str, bytes | None]:

@@ -14,7 +14,8 @@ import pytest
 from dh_mlmodel.lint.tagdata import TAG_DIR
 from lintdebs import MODEL_DIR, build_deb, demo_spec, lint, needs_dpkg_deb, with_record
 
-pytestmark = [needs_dpkg_deb, pytest.mark.skipif(shutil.which("lintian") is None, reason="lintian not installed")]
+pytestmark = [pytest.mark.integration, needs_dpkg_deb,
+              pytest.mark.skipif(shutil.which("lintian") is None, reason="lintian not installed")]
 
 
 @pytest.fixture(scope="module")

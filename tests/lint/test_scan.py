@@ -62,3 +62,31 @@ def test_members_symlinks_and_modes_are_seen(tmp_path):
     assert scan.members[f"{MODEL_DIR}/alias.safetensors"].linkname == "model.safetensors"
     assert scan.members[f"{MODEL_DIR}/config.json"].mode & 0o777 == 0o600
     assert f"{MODEL_DIR}/alias.safetensors" not in scan.files  # only regular files are hashed
+
+
+def test_hostile_member_names_are_not_spooled_outside(tmp_path):
+    """A tar member `usr/share/mlmodel/x/../../../../tmp/…` is hashed, never written anywhere."""
+    import io
+    import subprocess
+    import tarfile
+
+    root = tmp_path / "root"
+    (root / "DEBIAN").mkdir(parents=True)
+    (root / "DEBIAN" / "control").write_text("Package: evil\nVersion: 1\nArchitecture: all\nMaintainer: e <e@e>\n"
+                                             "Description: e\n e\n")
+    escape = tmp_path / "escaped"
+    data = tmp_path / "data.tar"
+    with tarfile.open(data, "w") as tar:
+        info = tarfile.TarInfo(f"./{MODEL_DIR}/../../../../../../{escape.relative_to('/')}")
+        payload = b"x" * 10
+        info.size = len(payload)
+        tar.addfile(info, io.BytesIO(payload))
+    control = tmp_path / "control.tar"
+    with tarfile.open(control, "w") as tar:
+        tar.add(root / "DEBIAN" / "control", arcname="./control")
+    (tmp_path / "debian-binary").write_text("2.0\n")
+    evil = tmp_path / "evil.deb"
+    subprocess.run(["ar", "rc", str(evil), "debian-binary", "control.tar", "data.tar"], cwd=tmp_path, check=True)
+    scan = scan_deb(evil)
+    assert not escape.exists()
+    assert not [f for f in scan.files.values() if f.facts is not None]
