@@ -45,6 +45,11 @@ def test_unreadable_inputs_exit_2(tmp_path):
     garbage.write_bytes(b"not an ar archive")
     proc = lint(garbage)
     assert proc.returncode == 2 and "garbage.deb" in proc.stderr and len(proc.stderr.splitlines()) == 1
+    good = build_deb(with_record(demo_spec()), tmp_path)
+    truncated = tmp_path / "truncated.deb"
+    truncated.write_bytes(good.read_bytes()[:3000])
+    proc = lint(truncated)
+    assert proc.returncode == 2 and "truncated.deb" in proc.stderr
     other = tmp_path / "x.txt"
     other.write_text("x")
     assert lint(other).returncode == 2
