@@ -427,7 +427,8 @@ class Machine:
         self.stack.append(self.call(func, args, name, offset))
 
     def _newobj_ex(self, name, arg, offset):
-        _kwargs, args, cls = self.pop(), self.pop(), self.pop()
+        self.pop()  # kwargs
+        args, cls = self.pop(), self.pop()
         self.stack.append(self.call(cls, args, name, offset))
 
     def _build(self, name, arg, offset):
