@@ -452,18 +452,29 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# dh-mlmodel build benchmark ({report['started']}, {report['git']}, {report['cores']} cores, "
           f"load {report['load_start']})\n", flush=True)
     finished: dict = {}
+
+    def run(key: str, variant: str, nbytes: int) -> dict:
+        """One build, saved at once: a long run stopped half-way keeps what it measured."""
+        result = build(work, variant, nbytes, finished, a.keep)
+        report.setdefault(key, []).append(result)
+        if a.json:
+            a.json.write_text(json.dumps(report, indent=1) + "\n")
+        return result
+
     try:
         if "rss" in phases:
-            sizes = [parse_size(s) for s in a.rss_sizes.split(",")]
-            report["rss"] = [build(work, "mlmodel", n, finished, a.keep) for n in sizes]
+            for n in [parse_size(s) for s in a.rss_sizes.split(",")]:
+                run("rss", "mlmodel", n)
             print("## dh_mlmodel peak RSS by weights size (dh-sequence-mlmodel, defaults)\n", flush=True)
             print(builds_table(report["rss"]) + "\nSeconds per step:\n\n" + breakdown_table(report["rss"]), flush=True)
         if "three-way" in phases:
-            report["three_way"] = []
             for v in variants:
                 reuse = next((r for r in report.get("rss", []) if v == "mlmodel" and r["weights_bytes"] == a.size),
                              None)
-                report["three_way"].append(reuse or build(work, v, a.size, finished, a.keep))
+                if reuse:
+                    report.setdefault("three_way", []).append(reuse)
+                else:
+                    run("three_way", v, a.size)
             print(f"## Three ways, {human(a.size)} of weights\n", flush=True)
             print(builds_table(report["three_way"]) + "\n" + ratios(report["three_way"]) + "\nSeconds per step:\n\n"
                   + breakdown_table(report["three_way"]), flush=True)
@@ -501,7 +512,7 @@ def render(paths: list[Path]) -> int:
     table, table_size, notes = None, None, []
     for path in paths:
         rep = json.loads(path.read_text())
-        notes.append(f"- {path.name}: {rep['started']}, {rep['git']}, load {rep['load_start']} → {rep['load_end']}")
+        notes.append(f"- {path.name}: {rep['started']}, {rep['git']}, load {rep['load_start']} → {rep.get('load_end', '(stopped)')}")
         for r in rep.get("rss", []) + rep.get("three_way", []):
             builds[(r["variant"], r["weights_bytes"])] = r
         if rep.get("dpkg_deb"):
@@ -509,7 +520,9 @@ def render(paths: list[Path]) -> int:
             table_size = next((b["weights_bytes"] for b in rep.get("three_way", [])), None)
     ordered = sorted(builds.values(), key=lambda r: (r["weights_bytes"], VARIANTS.index(r["variant"])))
     print("Runs:\n" + "\n".join(notes) + "\n")
-    print(builds_table(ordered) + "\n" + ratios([r for r in ordered if r["weights_bytes"] == ordered[-1]["weights_bytes"]]))
+    print(builds_table(ordered))
+    for size in sorted({r["weights_bytes"] for r in ordered}):
+        print(ratios([r for r in ordered if r["weights_bytes"] == size]), end="")
     print("Seconds per step:\n\n" + breakdown_table(ordered))
     if table:
         print(table_md(table, table_size or 0))
