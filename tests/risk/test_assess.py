@@ -86,6 +86,7 @@ ESCAPES = [
     "{% set a = '__cla' ~ 'ss__' %}{{ ''|attr(a) }}",
     "{{ messages[0]['__class__'] }}",
     "{{ x['_' ~ '_class__'] }}",
+    "{% set n = ['_', '_cla', 'ss__']|join %}{{ ''[n] }}",
 ]
 
 
