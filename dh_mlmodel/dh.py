@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import pipeline
+from . import pipeline, risk
 from .debhelper import (DhContext, DhError, addsubstvar, append_lintian_overrides, lintian_supports_brackets,
                         run_tool, write_log)
 from .deliver import copyright as copyright_check
@@ -41,6 +41,7 @@ class PlannedModel:
     analysed: pipeline.AnalysedModel
     placements: tuple[split.Placement, ...]
     downgraded: tuple[Finding, ...]
+    accepted: tuple[dict, ...] = ()  # pickle imports the declaration accepted, with its reasons
 
     name = property(lambda self: self.analysed.name)
     directory = property(lambda self: self.analysed.directory)
@@ -87,7 +88,11 @@ def plan(ctx: DhContext) -> list[PlannedModel]:
     warn_only = {t for arg in ctx.opts.warn_only for t in arg.split(",") if t}
     planned = []
     for m in analysis.models:
-        downgraded = _check_findings(ctx, m.files, warn_only)
+        findings, accepted = risk.apply_allowlist([f for facts in m.files for f in facts.findings],
+                                                  getattr(m.decl, "pickle_allow", ()))
+        for a in accepted:
+            ctx.verbose_print(f"{a['file']}: {a['callable']} accepted by debian/mlmodel.yaml ({a['reason']})")
+        downgraded = _check_findings(ctx, findings, warn_only)
         for f in m.findings:
             ctx.warning(f"{m.name}: {f.message}")
         placements = tuple(split.assign(m.name, [(f.artifact.relpath, f.artifact.role, f.artifact.format)
@@ -97,7 +102,7 @@ def plan(ctx: DhContext) -> list[PlannedModel]:
         _check_sections(ctx, m.verdict, placements)
         for problem in split.misplaced(placements, packages, overrides):
             ctx.error(problem)
-        planned.append(PlannedModel(m, placements, downgraded))
+        planned.append(PlannedModel(m, placements, downgraded, tuple(accepted)))
     _check_empty_packages(ctx, planned, packages)
     _check_copyright(ctx, planned)
     return planned
@@ -121,19 +126,18 @@ def _has_own_files(root: Path, package: str) -> bool:
                if p.is_file() or p.is_symlink()) if root.is_dir() else False
 
 
-def _check_findings(ctx: DhContext, files, warn_only: set[str]) -> tuple[Finding, ...]:
+def _check_findings(ctx: DhContext, findings: list[Finding], warn_only: set[str]) -> tuple[Finding, ...]:
     """Error findings stop the build unless the maintainer downgraded their tag."""
     downgraded = []
-    for facts in files:
-        for f in facts.findings:
-            if f.severity != "error":
-                continue
-            where = facts.artifact.relpath + (f" [{f.member}]" if f.member else "")
-            if f.tag in warn_only:
-                ctx.warning(f"{where}: {f.message} ({f.tag}; downgraded by --warn-only)")
-                downgraded.append(f)
-            else:
-                ctx.error(f"{where}: {f.message} ({f.tag})")
+    for f in findings:
+        if f.severity != "error":
+            continue
+        where = (f.path or "model") + (f" [{f.member}]" if f.member else "")
+        if f.tag in warn_only:
+            ctx.warning(f"{where}: {f.message} ({f.tag}; downgraded by --warn-only)")
+            downgraded.append(f)
+        else:
+            ctx.error(f"{where}: {f.message} ({f.tag})")
     return tuple(downgraded)
 
 
@@ -246,6 +250,8 @@ def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Tra
         extra = {"downgraded": [f.to_json() for f in m.downgraded]} if m.downgraded else {}
         if pkg in choices:
             extra["compression"] = choices[pkg].to_json()
+        if m.accepted:
+            extra["accepted"] = list(m.accepted)
         rec = records.build_record(model=m.name, package=pkg, verdict=verdict, files=files_by_pkg[pkg], extra=extra)
         root = ctx.tmpdir_for(pkg)
         txn.write(root / records.record_relpath(m.name, pkg), records.dump_record(rec))

@@ -1,6 +1,7 @@
 """dh_mlmodel run by hand and by real dh in the demo tree: dh conventions and bad input."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -187,3 +188,32 @@ def test_files_placed_by_dh_install_are_moved_not_copied(demo_source):
     moved = demo_source / "debian/demo-embed-tokenizer/usr/share/mlmodel/demo-embed/tokenizer.json"
     assert not placed.exists() and moved.stat().st_ino == inode
     assert any(line.strip().startswith("mv ") and "tokenizer.json" in line for line in proc.stdout.splitlines())
+
+
+# A protocol-2 pickle that imports a class outside the allowlist (GLOBAL, EMPTY_TUPLE, NEWOBJ, STOP).
+UNLISTED_PICKLE = b"\x80\x02csklearn.tree._classes\nDecisionTreeClassifier\n)\x81."
+DANGEROUS_PICKLE = b"\x80\x02cposix\nsystem\nX\x02\x00\x00\x00idq\x00\x85R."
+
+
+def test_pickle_imports_stop_the_build(demo_source):
+    (demo_source / "model/model.pkl").write_bytes(DANGEROUS_PICKLE)
+    proc = dh_mlmodel(demo_source)
+    assert_one_error_line(proc, "model.pkl", "posix.system")
+    assert not any((demo_source / "debian" / p).exists() for p in PACKAGES)
+
+
+def test_declared_pickle_allow_is_recorded(demo_source):
+    (demo_source / "model/model.pkl").write_bytes(UNLISTED_PICKLE)
+    proc = dh_mlmodel(demo_source)
+    assert_one_error_line(proc, "model.pkl", "sklearn.tree._classes.DecisionTreeClassifier")
+    decl = demo_source / "debian/mlmodel.yaml"
+    decl.write_text(decl.read_text() + "    pickle-allow:\n      - file: model.pkl\n"
+                    "        callables: [sklearn.tree._classes.DecisionTreeClassifier]\n"
+                    "        reason: reviewed; scikit-learn is packaged in Debian\n")
+    proc = dh_mlmodel(demo_source)
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads((demo_source / "debian/demo-embed/usr/share/mlmodel/demo-embed/.mlmodel/demo-embed.json")
+                        .read_text())
+    assert record["accepted"] == [{"file": "model.pkl", "callable": "sklearn.tree._classes.DecisionTreeClassifier",
+                                   "reason": "reviewed; scikit-learn is packaged in Debian",
+                                   "tag": "pickle-imports-unlisted-callable"}]
