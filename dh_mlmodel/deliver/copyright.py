@@ -5,6 +5,7 @@ lintian apply (last matching Files: paragraph wins).
 """
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import Iterable
@@ -182,14 +183,40 @@ def header_stanza(upstream_name: str, source_url: str | None) -> str:
     return header.dump().rstrip("\n") + "\n"
 
 
+_OUR_DISCLAIMER = re.compile(r"^(?:Disclaimer:\s*)?ML-Policy: \S+ is placed ")
+
+
 def _with_disclaimer(header: str, lines: list[str]) -> str:
-    """The header paragraph with the ML-Policy lines in Disclaimer: (ML-Policy's marking proposal)."""
-    if not lines or "ML-Policy" in _fields(header).get("Disclaimer", ""):
-        return header
-    body = header.rstrip("\n")
-    if "Disclaimer" in _fields(header):
-        return body + "\n .\n" + _field_lines(lines) + "\n"
-    return body + "\nDisclaimer: " + lines[0] + ("\n" + _field_lines(lines[1:]) if lines[1:] else "") + "\n"
+    """The header paragraph with our ML-Policy lines in Disclaimer: (ML-Policy's marking proposal).
+
+    Lines we wrote before are replaced (a verdict changes when the declaration
+    does); what a human wrote in the field stays as it was.
+    """
+    hl = header.rstrip("\n").split("\n")
+    start = next((i for i, line in enumerate(hl) if line.lower().startswith("disclaimer:")), None)
+    if start is None:
+        if not lines:
+            return header
+        at, kept = len(hl), []
+    else:
+        end = start + 1
+        while end < len(hl) and hl[end][:1] in (" ", "\t"):
+            end += 1
+        kept = [line for line in hl[start:end] if not _OUR_DISCLAIMER.match(line.strip())]
+        if kept and not kept[0].lower().startswith("disclaimer:"):
+            kept = []  # the field was all ours: rebuild it
+        while len(kept) > 1 and kept[-1].strip() == ".":
+            kept.pop()
+        at = start
+        del hl[start:end]
+    if kept and lines:
+        field = [*kept, " .", *(f" {line}" for line in lines)]
+    elif lines:
+        field = [f"Disclaimer: {lines[0]}", *(f" {line}" for line in lines[1:])]
+    else:
+        field = kept
+    hl[at:at] = field
+    return "\n".join(hl) + "\n"
 
 
 def merge_copyright(existing: str | None, models: list[ModelCopyright], header: str) -> str:

@@ -54,7 +54,7 @@ def model(name="m", license="CC0-1.0", text="public domain dedication", non_main
 @given(existing_file(), st.booleans())
 def test_human_paragraphs_survive_and_update_is_idempotent(existing, non_main):
     text, paras = existing
-    models = [model("alpha", non_main="ML-Policy: alpha is non-free" if non_main else None), model("beta", "Expat")]
+    models = [model("alpha", non_main="ML-Policy: alpha is placed toxic-candy (non-free)" if non_main else None), model("beta", "Expat")]
     merged = merge_copyright(text, models, header_stanza("x", None))
     for para in paras[1:]:
         assert para in merged  # byte for byte, comments included
@@ -100,3 +100,18 @@ def test_split_paragraphs_roundtrip():
 ])
 def test_dep5_expression(expr, name, atoms):
     assert dep5_expression(expr) == (name, atoms)
+
+
+def test_disclaimer_follows_the_verdict():
+    """A model that moves to main loses its ML-Policy line; a human's Disclaimer text stays."""
+    header = ("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+              "Disclaimer: Shipped in non-free for reasons of its own.\n")
+    toxic = merge_copyright(header, [model("m", non_main="ML-Policy: m is placed toxic-candy (non-free)")],
+                            header_stanza("x", None))
+    assert "ML-Policy: m is placed toxic-candy" in toxic and "reasons of its own" in toxic
+    free = merge_copyright(toxic, [model("m")], header_stanza("x", None))
+    assert "ML-Policy" not in free and free.startswith(header)
+    alone = merge_copyright(None, [model("m", non_main="ML-Policy: m is placed non-free (non-free)")],
+                            header_stanza("x", None))
+    assert "Disclaimer: ML-Policy: m is placed non-free" in alone
+    assert "Disclaimer" not in merge_copyright(alone, [model("m")], header_stanza("x", None))
