@@ -328,3 +328,32 @@ def test_record_sha256_is_the_streamed_sha256(tmp_path):
     data = json.loads(spec.files[f"{MODEL_DIR}/.mlmodel/demo-embed.json"])
     assert {f["sha256"] for f in data["files"]} == {sha256(SAFETENSORS), sha256(spec.files[f"{MODEL_DIR}/config.json"])}
     assert hints(build_deb(spec, tmp_path)) == []
+
+
+def test_safetensors_index_shard_missing_from_the_package(tmp_path):
+    index = {"metadata": {}, "weight_map": {"embed": "model-00001-of-00002.safetensors",
+                                            "head": "model-00002-of-00002.safetensors"}}
+    spec = demo_spec()
+    spec.files.pop(f"{MODEL_DIR}/model.safetensors")
+    spec.files[f"{MODEL_DIR}/model.safetensors.index.json"] = json.dumps(index).encode()
+    spec.files[f"{MODEL_DIR}/model-00001-of-00002.safetensors"] = SAFETENSORS
+    found = hints(build_deb(with_record(spec), tmp_path))
+    missing = [h for h in found if h["tag"] == "safetensors-index-missing-shard"]
+    assert [h["note"] for h in missing] == ["'model-00002-of-00002.safetensors'"]
+    spec.files[f"{MODEL_DIR}/model-00002-of-00002.safetensors"] = SAFETENSORS + b" "  # distinct bytes
+    assert "safetensors-index-missing-shard" not in tags(build_deb(with_record(spec), tmp_path / "ok"))
+
+
+def test_onnx_external_data_symlink(tmp_path):
+    proto, data = _onnx_with_external(tmp_path, "model.onnx_data")
+    spec = demo_spec()
+    spec.files[f"{MODEL_DIR}/model.onnx"] = proto
+    spec.files["usr/share/bench/data.bin"] = data
+    spec.symlinks[f"{MODEL_DIR}/model.onnx_data"] = "../../bench/data.bin"
+    assert "onnx-external-data-symlink" in tags(build_deb(with_record(spec), tmp_path))
+
+
+def test_section_stricter_than_needed(tmp_path):
+    found = tags(clean(tmp_path, section="non-free/science"))
+    assert "mlmodel-section-stricter" in found and "mlmodel-section-mismatch" not in found
+    assert "mlmodel-section-stricter" not in tags(clean(tmp_path / "c"))
