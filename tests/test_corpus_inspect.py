@@ -200,3 +200,11 @@ def test_cli_json_carries_the_manifest_metadata(corpus: Path) -> None:  # noqa: 
     assert gguf["sha256"] is None
     assert by_path["test_model.model"]["metadata"]["trainer_input"] == ["botchan.txt"]
     assert len(data["models"]) == 2 and all("card" in m for m in data["models"])
+
+
+def test_silero_teacher_hash_links_two_cases(reports: dict) -> None:
+    """MANIFEST: akiki names its teacher by sha256, and that is npm-vad-web's silero_vad_v6.onnx."""
+    (v6,) = _facts(reports["npm-vad-web"], "*/silero_vad_v6.onnx")
+    assert v6.sha256.startswith("1a153a22")
+    (release,) = _facts(reports["akiki"], "akiki/models/release.json")
+    assert v6.sha256 in release.artifact.path.read_text()
