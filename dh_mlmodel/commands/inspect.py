@@ -14,7 +14,8 @@ from ..model import ArtifactFacts
 
 HELP = "show the format, role, metadata, findings and sha256 of model files (header-only reads)"
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-SUMMARY_KEYS = ("license", "architecture", "tensors", "parameters", "quantization", "opset", "vocab_size", "pieces")
+SUMMARY_KEYS = ("license", "name", "architecture", "tensors", "parameters", "quantization", "producer", "opset",
+                "vocab_size", "pieces", "trainer_input", "ggml_model")
 SEVERITY_LETTER = {"error": "E", "warning": "W", "info": "I", "pedantic": "P"}
 
 
