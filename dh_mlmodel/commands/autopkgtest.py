@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from .. import pipeline
 from ..bootstrap.render import environment, templates_dir
-from ..debhelper import atomic_write_text, read_control
+from ..debhelper import read_control
 from ..deliver import split
+from ._output import print_or_write
 
 HELP = "write a debian/tests/control paragraph checking the installed model files"
 MARK = "# mlmodel autopkgtest:"
@@ -41,15 +41,6 @@ def run(args: argparse.Namespace) -> int:
     packages = model_packages(args.source_dir)
     paragraph = environment(templates_dir()).get_template("autopkgtest/control.j2").render(packages=packages)
     path = args.source_dir / "debian/tests/control"
-    existing = path.read_text(encoding="utf-8") if path.exists() else ""
-    merged = merge(existing, paragraph)
-    if not args.update:
-        sys.stdout.write(merged)
-        return 0
-    if merged == existing:
-        print(f"{path}: unchanged")
-        return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, merged)
-    print(f"{path}: checks {', '.join(packages)}")
-    return 0
+    existing = path.read_text(encoding="utf-8") if path.exists() else None
+    merged = merge(existing or "", paragraph)
+    return print_or_write(path, existing, merged, args.update, f"checks {', '.join(packages)}")

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from ..debhelper import atomic_write_text
 from ..deliver import copyright as dep5gen
 from .. import pipeline
+from ._output import print_or_write
 
 HELP = "write DEP-5 Files: stanzas for the model files into debian/copyright"
 
@@ -27,12 +26,4 @@ def run(args: argparse.Namespace) -> int:
     upstream = next((m.decl.upstream.url for m in tree.models if m.decl.upstream.url), None)
     merged = dep5gen.merge_copyright(existing, models, dep5gen.header_stanza(tree.source_name, upstream))
     dep5gen.check_parses(merged, path)
-    if not args.update:
-        sys.stdout.write(merged)
-        return 0
-    if merged == existing:
-        print(f"{path}: unchanged")
-        return 0
-    atomic_write_text(path, merged)
-    print(f"{path}: {'updated' if existing is not None else 'written'} ({len(models)} model stanza(s))")
-    return 0
+    return print_or_write(path, existing, merged, args.update, f"{len(models)} model stanza(s)")

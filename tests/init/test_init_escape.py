@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 
@@ -49,7 +50,10 @@ def test_make_shell_word_reaches_the_shell_unchanged(tmp_path, value):
     if not shutil.which("make"):
         pytest.skip("make not installed")
     (tmp_path / "Makefile").write_text(f"all:\n\t@printf '%s' {escape.make_shell(value)}\n")
-    out = subprocess.run(["make", "-s", "-C", str(tmp_path)], capture_output=True, text=True, check=True).stdout
+    # Clean of an outer make's variables (this runs inside debian/rules at package build time too).
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    out = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(tmp_path)], capture_output=True, text=True,
+                         check=True, env=env).stdout
     assert out == value
 
 

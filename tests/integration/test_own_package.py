@@ -8,21 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from chroots import tracked_tree
 from conftest import DEMO, TOP, deb_files, have, needs_debhelper
 
 pytestmark = [pytest.mark.integration, needs_debhelper]
-
-
-def tracked_tree(dest: Path) -> Path:
-    """The checkout's files as git sees them (tracked and new, not ignored)."""
-    names = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=TOP, capture_output=True,
-                           check=True).stdout.decode().split("\0")
-    for name in filter(None, names):
-        src = TOP / name
-        if src.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    return dest
 
 
 def clean_env() -> dict:
@@ -34,7 +23,7 @@ def clean_env() -> dict:
 @pytest.fixture(scope="module")
 def own_deb(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("own")
-    src = tracked_tree(work / "dh-mlmodel-0.1.0")
+    src = tracked_tree(TOP, work / "dh-mlmodel-0.1.0")
     proc = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=clean_env(),
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
