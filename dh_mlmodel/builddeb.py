@@ -6,6 +6,8 @@ command where dh_builddeb was; it runs the real dh_builddeb once per group
 of packages that share a choice, narrowing each run with -N, and adds that
 group's -Z option after `--`.  Everything else (selection, -O options,
 DH_INTERNAL_OPTIONS, --destdir, dbgsym packages) is dh_builddeb's own.
+First it completes DEBIAN/md5sums with the model files' lines, which
+dh_md5sums was told to skip (deliver/md5sums.py).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import sys
 from collections import defaultdict
 
 from .debhelper import DhContext, DhError, run_tool
+from .deliver import md5sums
 from .deliver.compression import read_decision
 
 TOOL = "dh_mlmodel_builddeb"
@@ -41,6 +44,10 @@ def groups(packages: list[str]) -> dict[tuple[str, ...], list[str]]:
 
 
 def run_groups(ctx: DhContext, options: list[str], params: list[str]) -> None:
+    for pkg in ctx.packages:
+        added = md5sums.complete(ctx.tmpdir_for(pkg), pkg)
+        if added:
+            ctx.verbose_print(f"{pkg}: {added} line(s) for usr/share/mlmodel added to DEBIAN/md5sums")
     grouped = groups(ctx.packages)
     for args, members in sorted(grouped.items()):
         others = [p for p in ctx.packages if p not in members]

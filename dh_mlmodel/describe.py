@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from .formats import ggml, gguf, hfjson, lfs, modelcard, numpy, onnx, pytorch, safetensors, sentencepiece, tflite
 from .formats.binio import FormatError
-from .hashing import ProgressCallback, sha256_file
+from .hashing import ProgressCallback, file_digests
 from .model import Artifact, ArtifactFacts, Finding, MLModelError
 
 Describer = Callable[[Path, str], "tuple[dict[str, Any], list[Finding]]"]
@@ -76,10 +76,12 @@ def describe_format(artifact: Artifact) -> tuple[dict[str, Any], list[Finding]]:
     return meta, list(findings)
 
 
-def describe(artifact: Artifact, *, hash: bool = True, progress: ProgressCallback | None = None) -> ArtifactFacts:
+def describe(artifact: Artifact, *, hash: bool = True, progress: ProgressCallback | None = None,
+             md5: bool = False) -> ArtifactFacts:
+    """Header facts, and the digests when HASH (md5 too, in the same read, when MD5)."""
     try:
         meta, findings = describe_format(artifact)
-        digest = sha256_file(artifact.path, progress) if hash else None
+        digest, md5_digest = file_digests(artifact.path, progress, md5=md5) if hash else (None, None)
     except OSError as exc:
         raise DescribeError(artifact.relpath, f"cannot read: {exc.strerror or exc}") from None
-    return ArtifactFacts(artifact=artifact, sha256=digest, metadata=meta, findings=tuple(findings))
+    return ArtifactFacts(artifact=artifact, sha256=digest, metadata=meta, findings=tuple(findings), md5=md5_digest)

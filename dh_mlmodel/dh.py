@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import email.utils
+import hashlib
 import json
 import os
 import sys
@@ -18,7 +19,7 @@ from . import pipeline, risk
 from .debhelper import (DhContext, DhError, addsubstvar, append_lintian_overrides, lintian_supports_brackets,
                         run_tool, write_log)
 from .deliver import copyright as copyright_check
-from .deliver import compression, overrides, spdx, split, substvars
+from .deliver import compression, md5sums, overrides, spdx, split, substvars
 from .deliver import record as records
 from .deliver.install import Transaction
 from .model import ArtifactFacts, Finding, MLModelError
@@ -76,7 +77,9 @@ def _refuse_debputy_full_integration(ctx: DhContext) -> None:
 # -- plan: read, inspect, decide, split (no writes) --------------------------------
 
 def plan(ctx: DhContext) -> list[PlannedModel]:
-    analysis = pipeline.analyse(Path("."), policy=ctx.opts.policy, hash=True)
+    # md5 too, in the same read: dh_mlmodel_builddeb writes these files' DEBIAN/md5sums lines, so
+    # dh_md5sums need not read every weight file a second time.
+    analysis = pipeline.analyse(Path("."), policy=ctx.opts.policy, hash=True, md5=True)
     if not analysis.models:
         ctx.warning("no model files found in the source tree")
         return []
@@ -185,12 +188,15 @@ def deliver(ctx: DhContext, plans: list[PlannedModel]) -> None:
     choices = _compression_choices(plans, selected)
     txn = Transaction()
     installed: dict[str, list[str]] = {}
+    md5_lines: dict[str, list[str]] = {}
     try:
         for m in plans:
-            for pkg, paths in _install_model(ctx, m, selected, txn, meta, choices).items():
+            for pkg, paths in _install_model(ctx, m, selected, txn, meta, choices, md5_lines).items():
                 installed.setdefault(pkg, []).extend(paths)
         for pkg, choice in sorted(choices.items()):
             txn.write(compression.decision_path(pkg), (json.dumps(choice.to_json(), sort_keys=True) + "\n").encode())
+        for pkg, lines in sorted(md5_lines.items()):
+            txn.write(md5sums.generated_path(pkg), "".join(sorted(lines)).encode())
     except BaseException:
         txn.rollback()
         raise
@@ -231,7 +237,8 @@ def _report_compression(ctx: DhContext, choices: dict[str, compression.Choice]) 
 
 
 def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Transaction,
-                   meta: dict, choices: dict[str, compression.Choice]) -> dict[str, list[str]]:
+                   meta: dict, choices: dict[str, compression.Choice],
+                   md5_lines: dict[str, list[str]]) -> dict[str, list[str]]:
     facts_by_path = {f.artifact.relpath: f for f in m.files}
     files_by_pkg: dict[str, list[dict]] = {}
     for p in m.placements:
@@ -241,6 +248,9 @@ def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Tra
         facts = facts_by_path[p.relpath]
         how = _place(ctx, txn, facts, dest, m.name, p)
         ctx.verbose_print(f"{how} {facts.artifact.path} {dest}")
+        rel_dest = dest.relative_to(ctx.tmpdir_for(p.package)).as_posix()
+        if facts.md5 and rel_dest.startswith(MODEL_ROOT + "/"):
+            md5_lines.setdefault(p.package, []).append(md5sums.line(facts.md5, rel_dest))
         files_by_pkg.setdefault(p.package, []).append({
             "path": dest.relative_to(ctx.tmpdir_for(p.package)).as_posix(),
             "source": (m.directory / p.relpath).as_posix().removeprefix("./"),
@@ -254,10 +264,13 @@ def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Tra
             extra["accepted"] = list(m.accepted)
         rec = records.build_record(model=m.name, package=pkg, verdict=verdict, files=files_by_pkg[pkg], extra=extra)
         root = ctx.tmpdir_for(pkg)
-        txn.write(root / records.record_relpath(m.name, pkg), records.dump_record(rec))
+        written = {records.record_relpath(m.name, pkg): records.dump_record(rec)}
         if any(f["role"] == "weights" for f in files_by_pkg[pkg]):
             doc = spdx.spdx_document(model=m.name, package=pkg, files=files_by_pkg[pkg], **_spdx_inputs(m, meta))
-            txn.write(root / spdx.spdx_relpath(m.name, pkg), spdx.dump_spdx(doc))
+            written[spdx.spdx_relpath(m.name, pkg)] = spdx.dump_spdx(doc)
+        for rel, data in written.items():
+            txn.write(root / rel, data)
+            md5_lines.setdefault(pkg, []).append(md5sums.line(hashlib.md5(data, usedforsecurity=False).hexdigest(), rel))
     return {pkg: [f["path"] for f in files] for pkg, files in files_by_pkg.items()}
 
 

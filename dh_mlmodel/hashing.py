@@ -18,7 +18,12 @@ ProgressCallback = Callable[[int], None]
 
 
 def sha256_file(path: Path, progress: ProgressCallback | None = None) -> str:
-    digest = hashlib.sha256()
+    return file_digests(path, progress)[0]
+
+
+def file_digests(path: Path, progress: ProgressCallback | None = None, *, md5: bool = False) -> tuple[str, str | None]:
+    """sha256 (and md5, for DEBIAN/md5sums, when asked) from one read of the file."""
+    digests = [hashlib.sha256()] + ([hashlib.md5(usedforsecurity=False)] if md5 else [])
     buf = bytearray(BUFFER_SIZE)
     view = memoryview(buf)
     with open(path, "rb", buffering=0) as f:
@@ -26,10 +31,11 @@ def sha256_file(path: Path, progress: ProgressCallback | None = None) -> str:
             n = f.readinto(buf)
             if not n:
                 break
-            digest.update(view[:n])
+            for d in digests:
+                d.update(view[:n])
             if progress is not None:
                 progress(n)
-    return digest.hexdigest()
+    return digests[0].hexdigest(), (digests[1].hexdigest() if md5 else None)
 
 
 class ProgressBar:

@@ -47,10 +47,10 @@ def _with_risk(facts: ArtifactFacts, model_dir: Path) -> ArtifactFacts:
 
 
 def inspect_files(model_dir: Path, files: Iterable[tuple[Path, str]], *, hash: bool = True,
-                  progress: ProgressCallback | None = None) -> tuple[ArtifactFacts, ...]:
+                  progress: ProgressCallback | None = None, md5: bool = False) -> tuple[ArtifactFacts, ...]:
     out = []
     for path, relpath in files:
-        facts = describe(detect(path, relpath), hash=hash, progress=progress)
+        facts = describe(detect(path, relpath), hash=hash, progress=progress, md5=md5)
         out.append(_with_risk(facts, model_dir))
     return tuple(out)
 
@@ -84,10 +84,10 @@ def _config(model_dir: Path) -> dict[str, Any]:
 
 
 def inspect_model_dir(model_dir: Path, *, exclude: Iterable[str] = (), hash: bool = True,
-                      progress: ProgressCallback | None = None) -> ModelReport:
+                      progress: ProgressCallback | None = None, md5: bool = False) -> ModelReport:
     """Facts for every regular file of `model_dir` (see dh_mlmodel.discover for which)."""
     model_dir = Path(model_dir)
-    files = inspect_files(model_dir, model_files(model_dir, list(exclude)), hash=hash, progress=progress)
+    files = inspect_files(model_dir, model_files(model_dir, list(exclude)), hash=hash, progress=progress, md5=md5)
     return ModelReport(path=model_dir, files=files, card=_card(model_dir, files), config=_config(model_dir))
 
 

@@ -89,6 +89,7 @@ class ArtifactFacts:
     sha256: str | None = None  # None when hashing was skipped (--no-hash)
     metadata: Mapping[str, Any] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
+    md5: str | None = None  # only when asked for: dh_mlmodel's lines of DEBIAN/md5sums, from the same read
 
     def to_json(self) -> dict[str, Any]:
         a = self.artifact

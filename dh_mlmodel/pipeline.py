@@ -90,10 +90,10 @@ def empty_declaration(name: str, directory: Path):
 
 
 def inspect_model(source_dir: Path, directory: Path, exclude=(), *, hash: bool = True,
-                  progress: Callable | None = None):
+                  progress: Callable | None = None, md5: bool = False):
     from .inspect import inspect_model_dir
 
-    return inspect_model_dir(source_dir / directory, exclude=tuple(exclude), hash=hash, progress=progress)
+    return inspect_model_dir(source_dir / directory, exclude=tuple(exclude), hash=hash, progress=progress, md5=md5)
 
 
 def decide_model(decl, report, profile: str):
@@ -105,7 +105,7 @@ def decide_model(decl, report, profile: str):
 
 
 def analyse(source_dir: Path, *, policy: str | None = None, require_declaration: bool = False,
-            hash: bool = False, progress: Callable | None = None) -> SourceAnalysis:
+            hash: bool = False, progress: Callable | None = None, md5: bool = False) -> SourceAnalysis:
     """Discover, inspect and decide every model of a source tree."""
     source_dir = Path(source_dir)
     declaration = declared_models(source_dir)
@@ -117,7 +117,7 @@ def analyse(source_dir: Path, *, policy: str | None = None, require_declaration:
     else:
         models = [(m.name, Path(m.path), tuple(m.exclude), m, True) for m in declaration.models]
     profile = policy or getattr(declaration, "policy", None) or DEFAULT_PROFILE
-    reports = {m[0]: inspect_model(source_dir, m[1], m[2], hash=hash, progress=progress) for m in models}
+    reports = {m[0]: inspect_model(source_dir, m[1], m[2], hash=hash, progress=progress, md5=md5) for m in models}
     if declaration is not None:
         # Together, so a model that names another model of the same source as its base sees its verdict.
         from .policy import decide_models

@@ -57,3 +57,26 @@ def test_merge_keeps_human_lines_and_replaces_ours():
     second = overrides.merge_overrides(first, [("mlmodel: b", "tag-b [m/b:*]")])
     assert second == human + "# mlmodel: b\ntag-b [m/b:*]\n"
     assert overrides.merge_overrides(second, [("mlmodel: b", "tag-b [m/b:*]")]) == second
+
+
+def test_md5sums_complete_adds_ours_and_computes_foreign(tmp_path, monkeypatch):
+    """Lines dh_mlmodel computed are used as they are; a file it did not install is hashed here."""
+    import hashlib
+
+    from dh_mlmodel.deliver import md5sums
+
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "debian/pkg"
+    (root / "DEBIAN").mkdir(parents=True)
+    (root / "DEBIAN/md5sums").write_text("0" * 32 + "  usr/share/doc/pkg/copyright\n")
+    (root / "usr/share/mlmodel/m").mkdir(parents=True)
+    (root / "usr/share/mlmodel/m/w.bin").write_bytes(b"weights")
+    (root / "usr/share/mlmodel/m/extra.txt").write_bytes(b"extra")
+    md5sums.generated_path("pkg").parent.mkdir(parents=True)
+    md5sums.generated_path("pkg").write_text(md5sums.line("f" * 32, "usr/share/mlmodel/m/w.bin"))
+    assert md5sums.complete(root, "pkg") == 2
+    assert (root / "DEBIAN/md5sums").read_text() == (
+        "0" * 32 + "  usr/share/doc/pkg/copyright\n"
+        + hashlib.md5(b"extra").hexdigest() + "  usr/share/mlmodel/m/extra.txt\n"
+        + "f" * 32 + "  usr/share/mlmodel/m/w.bin\n")
+    assert md5sums.complete(root, "pkg") == 0  # complete already

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEMO, deb_extract, deb_files, dpkg_buildpackage, have, needs_debhelper
+from conftest import DEMO, deb_extract, deb_files, dpkg_buildpackage, have, intree_env, needs_debhelper
 from sources import (finish_source, free_model_yaml, make_source, write_gguf, write_onnx, write_safetensors,
                      write_sentencepiece)
 
@@ -193,3 +193,24 @@ def test_reproducible(tmp_path):
             os.umask(old)
         results.append({p.name: sha256(p) for p in work.glob("*.deb")})
     assert len(results[0]) == 3 and results[0] == results[1]
+
+
+@pytest.mark.parametrize("source", sorted(EXPECTED))
+def test_md5sums_complete_and_correct(builds, source, tmp_path):
+    """dh_md5sums skips usr/share/mlmodel; our lines (from the single read) take its place, debsums-exact."""
+    work, src, _ = builds[source]
+    for deb in work.glob("*.deb"):
+        root = deb_extract(deb, tmp_path / deb.name)
+        listed = {}
+        text = subprocess.run(["dpkg-deb", "-I", str(deb), "md5sums"], capture_output=True, text=True,
+                              check=True).stdout
+        for row in text.splitlines():
+            md5, _, path = row.partition("  ")
+            listed[path] = md5
+        files = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and not p.is_symlink()}
+        assert set(listed) == files
+        for path, md5 in listed.items():
+            assert hashlib.md5((root / path).read_bytes()).hexdigest() == md5, path
+    out = subprocess.run(["dh", "binary", "--no-act"], cwd=src, env=intree_env(), capture_output=True, text=True,
+                         check=True).stdout
+    assert "dh_md5sums -Xusr/share/mlmodel/" in out

@@ -45,6 +45,10 @@ my $unconditional = ($Debian::Debhelper::DH::AddonAPI::DH_INTERNAL_ADDON_TYPE //
 if ($unconditional and not _rules_hooks_builddeb()
 	and insert_before('dh_builddeb', 'dh_mlmodel_builddeb')) {
 	remove_command('dh_builddeb');
+	# dh_mlmodel computed the md5 of each model file while hashing it;
+	# dh_mlmodel_builddeb writes those DEBIAN/md5sums lines, so dh_md5sums
+	# need not read multi-GB weights a second time.
+	add_command_options('dh_md5sums', '-Xusr/share/mlmodel/');
 	$ENV{DH_MLMODEL_BUILDDEB} = '1';
 } else {
 	$ENV{DH_MLMODEL_BUILDDEB} = '0';
