@@ -523,10 +523,11 @@ def render(paths: list[Path]) -> int:
                 or _raw_size(table)
     ordered = sorted(builds.values(), key=lambda r: (r["weights_bytes"], VARIANTS.index(r["variant"])))
     print("Runs:\n" + "\n".join(notes) + "\n")
-    print(builds_table(ordered))
-    for size in sorted({r["weights_bytes"] for r in ordered}):
-        print(ratios([r for r in ordered if r["weights_bytes"] == size]), end="")
-    print("Seconds per step:\n\n" + breakdown_table(ordered))
+    if ordered:
+        print(builds_table(ordered))
+        for size in sorted({r["weights_bytes"] for r in ordered}):
+            print(ratios([r for r in ordered if r["weights_bytes"] == size]), end="")
+        print("\nSeconds per step:\n\n" + breakdown_table(ordered))
     if table:
         print(table_md(table, table_size or 0))
     return 0
