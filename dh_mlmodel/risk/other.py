@@ -228,7 +228,8 @@ def _has_symlink(parent: Path, loc: str) -> bool:
 def read_text_capped(path: Path, limit: int = JSON_LIMIT) -> str | None:
     try:
         with open(path, "rb") as f:
-            return f.read(limit).decode("utf-8", "replace")
+            # Ask only for what the file holds: read(n) allocates n bytes up front.
+            return f.read(min(limit, os.fstat(f.fileno()).st_size)).decode("utf-8", "replace")
     except OSError:
         return None
 

@@ -36,8 +36,11 @@ def test_contents(own_deb):
     files = deb_files(own_deb)
     for path in ("usr/bin/dh_mlmodel", "usr/bin/mlmodel", "usr/share/perl5/Debian/Debhelper/Sequence/mlmodel.pm",
                  "usr/lib/python3/dist-packages/dh_mlmodel/dh.py", "usr/share/man/man1/dh_mlmodel.1.gz",
-                 "usr/share/man/man1/mlmodel.1.gz"):
+                 "usr/share/man/man1/mlmodel.1.gz", "usr/share/dh-mlmodel/pbuilder/B90mlmodel-lint",
+                 "usr/share/dh-mlmodel/sbuild/sbuildrc", "usr/share/dh-mlmodel/templates/autopkgtest/control.j2",
+                 "usr/share/lintian/tags/mlmodel/lfs-pointer-instead-of-model.tag"):
         assert path in files
+    assert files["usr/share/dh-mlmodel/pbuilder/B90mlmodel-lint"][0] == "-rwxr-xr-x"  # pbuilder runs hooks
     assert not [p for p in files if "__pycache__" in p or p.endswith(".pyc")]
     fields = subprocess.run(["dpkg-deb", "-f", str(own_deb), "Provides", "Depends", "Architecture"],
                             capture_output=True, text=True, check=True).stdout
