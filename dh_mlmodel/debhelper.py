@@ -179,7 +179,7 @@ def _common_parser(tool: str, add_tool_options: Callable[[argparse.ArgumentParse
     return p
 
 
-def _selection_args(argv: list[str], parser: _Parser) -> list[str]:
+def _selection_args(argv: list[str]) -> list[str]:
     """The package-selection options of argv, in order, in dh_listpackages' spelling."""
     out: list[str] = []
     it = iter(argv)
@@ -229,14 +229,14 @@ def parse_dh_args(tool: str, argv: list[str],
             unknown = dh_options
         if unknown:
             print(f"{tool}: warning: ignored unknown options in DH_OPTIONS", file=sys.stderr)
-        selection += _selection_args([o for o in dh_options if o not in unknown], parser)
+        selection += _selection_args([o for o in dh_options if o not in unknown])
     try:
         parser.parse_args(argv, ns)
     except _OptionError:
         raise DhError("unknown option or error during option parsing; aborting") from None
-    selection += _selection_args(argv, parser)
+    selection += _selection_args(argv)
     for value in _parse_known_o(parser, ns.O, ns):
-        selection += _selection_args([value], parser)
+        selection += _selection_args([value])
 
     ctx = DhContext(tool=tool, opts=ns)
     ctx.verbose = bool(ns.verbose) or bool(env.get("DH_VERBOSE"))
