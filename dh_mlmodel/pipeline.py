@@ -96,11 +96,18 @@ def inspect_model(source_dir: Path, directory: Path, exclude=(), *, hash: bool =
     return inspect_model_dir(source_dir / directory, exclude=tuple(exclude), hash=hash, progress=progress, md5=md5)
 
 
-def decide_model(decl, report, profile: str):
+def package_metadata(source_dir: Path, decl) -> list[Path]:
+    """The wheel/npm metadata whose licence provenance compares (the same files `mlmodel classify` reads)."""
+    from .provenance import find_package_metadata
+
+    return find_package_metadata(*dict.fromkeys([source_dir, source_dir / decl.path]))
+
+
+def decide_model(decl, report, profile: str, source_dir: Path = Path(".")):
     """Merge the declaration with what the files say and apply the policy profile."""
     from . import policy, provenance
 
-    prov = provenance.merge(decl, report)
+    prov = provenance.merge(decl, report, package_metadata=package_metadata(source_dir, decl))
     return prov, policy.decide(prov, profile)
 
 
@@ -123,9 +130,10 @@ def analyse(source_dir: Path, *, policy: str | None = None, require_declaration:
         from .policy import decide_models
 
         decided = {n: (prov, verdict) for n, (verdict, prov) in
-                   decide_models(declaration, lambda d: reports[d.name], profile).items()}
+                   decide_models(declaration, lambda d: reports[d.name], profile,
+                                 package_metadata=lambda d: package_metadata(source_dir, d)).items()}
     else:
-        decided = {m[0]: decide_model(m[3], reports[m[0]], profile) for m in models}
+        decided = {m[0]: decide_model(m[3], reports[m[0]], profile, source_dir) for m in models}
     analysed = []
     for model_name, directory, _exclude, decl, declared in models:
         report = reports[model_name]

@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .. import pipeline
 from ..declaration import PROFILES, ModelDecl, find_declaration, load_declaration
 from ..inspect import inspect_model_dir
 from ..model import Finding, MLModelError, Verdict
 from ..policy import decide_models
-from ..provenance import Provenance, find_package_metadata, record_lookup
+from ..provenance import Provenance, record_lookup
 
 HELP = "decide main / contrib / non-free for each declared model, with the rule and the reasons"
 EXIT_OK, EXIT_REJECT, EXIT_USAGE = 0, 1, 2
@@ -60,7 +61,7 @@ def classify_source(source: Path, profile: str | None = None,
         lambda m: inspect_model_dir(_model_dir(source, m), exclude=m.exclude, hash=False),
         profile,
         base_lookup=record_lookup(record_roots) if record_roots is not None else None,
-        package_metadata=lambda m: find_package_metadata(*dict.fromkeys([source, _model_dir(source, m)])),
+        package_metadata=lambda m: pipeline.package_metadata(source, m),
     )
     return [results[m.name] for m in declaration.models]
 

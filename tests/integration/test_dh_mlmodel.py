@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import deb_files, dpkg_buildpackage, intree_env, needs_debhelper
+from conftest import TOP, deb_files, dpkg_buildpackage, intree_env, needs_debhelper
 
 pytestmark = [pytest.mark.integration, needs_debhelper]
 
@@ -217,3 +217,14 @@ def test_declared_pickle_allow_is_recorded(demo_source):
     assert record["accepted"] == [{"file": "model.pkl", "callable": "sklearn.tree._classes.DecisionTreeClassifier",
                                    "reason": "reviewed; scikit-learn is packaged in Debian",
                                    "tag": "pickle-imports-unlisted-callable"}]
+
+
+def test_build_sees_the_wheel_licence_as_classify_does(demo_source):
+    """A PKG-INFO beside the model takes part in the licence merge at build time, as in `mlmodel classify`."""
+    (demo_source / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: demo-embed\nLicense: Apache-2.0\n")
+    proc = dh_mlmodel(demo_source)
+    assert proc.returncode == 0, proc.stderr
+    assert "PKG-INFO" in proc.stderr and "Apache-2.0" in proc.stderr  # the disagreement with the declaration
+    classify = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "classify", "--json", str(demo_source)],
+                              capture_output=True, text=True, env=intree_env({"PYTHONPATH": str(TOP)}))
+    assert "PKG-INFO" in classify.stdout and "Apache-2.0" in classify.stdout
