@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import email.utils
 import hashlib
-import json
 import os
 import sys
 from dataclasses import dataclass
@@ -194,7 +193,7 @@ def deliver(ctx: DhContext, plans: list[PlannedModel]) -> None:
             for pkg, paths in _install_model(ctx, m, selected, txn, meta, choices, md5_lines).items():
                 installed.setdefault(pkg, []).extend(paths)
         for pkg, choice in sorted(choices.items()):
-            txn.write(compression.decision_path(pkg), (json.dumps(choice.to_json(), sort_keys=True) + "\n").encode())
+            txn.write(compression.decision_path(pkg), compression.decision_bytes(choice))
         for pkg, lines in sorted(md5_lines.items()):
             txn.write(md5sums.generated_path(pkg), "".join(sorted(lines)).encode())
     except BaseException:
@@ -252,7 +251,7 @@ def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Tra
         if facts.md5 and rel_dest.startswith(MODEL_ROOT + "/"):
             md5_lines.setdefault(p.package, []).append(md5sums.line(facts.md5, rel_dest))
         files_by_pkg.setdefault(p.package, []).append({
-            "path": dest.relative_to(ctx.tmpdir_for(p.package)).as_posix(),
+            "path": rel_dest,
             "source": (m.directory / p.relpath).as_posix().removeprefix("./"),
             "role": p.role, "format": p.format, "size": facts.artifact.size, "sha256": facts.sha256})
     verdict = m.verdict.to_json()

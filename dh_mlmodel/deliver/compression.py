@@ -111,6 +111,11 @@ def decision_path(package: str) -> Path:
     return Path("debian/.debhelper/generated") / package / DECISION_FILE
 
 
+def decision_bytes(choice: Choice) -> bytes:
+    """What dh_mlmodel writes at decision_path() for read_decision() to read back."""
+    return (json.dumps(choice.to_json(), sort_keys=True) + "\n").encode("utf-8")
+
+
 def read_decision(package: str) -> tuple[str, ...]:
     """The dpkg-deb arguments chosen for PACKAGE, () when none were."""
     try:
