@@ -93,6 +93,33 @@ def fickling(path: Path) -> bool:
     return any(r.severity > Severity.LIKELY_SAFE for r in results)
 
 
+def ours_first_pickle(path: Path) -> bool:
+    """Our scanner doing modelscan's reading of a legacy torch file: its first pickle only.
+
+    Not a mode of dh-mlmodel (which reads all five); it is here so the table
+    can compare equal work (modelscan's scan_pytorch: multiple_pickles=False).
+    """
+    from dh_mlmodel.risk.allowlist import classify
+    from dh_mlmodel.risk.pickle_scan import scan_pickle
+    from dh_mlmodel.risk.streams import FileWindow, Stream
+    with open(path, "rb") as f:
+        scan = scan_pickle(Stream(FileWindow(f, 0)))
+    return any(classify(i.module, i.name)[0] != "allowed" for i in scan.imports)
+
+
+def opcodes_walked(path: Path) -> int:
+    """How many opcodes our full scan walks (the work that scales with tensor count)."""
+    from dh_mlmodel.risk.pickle_scan import scan_pickle
+    from dh_mlmodel.risk.streams import FileWindow, Stream
+    ops = 0
+    with open(path, "rb") as f:
+        stream = Stream(FileWindow(f, 0))
+        for _ in range(5):  # the five pickles of a legacy torch file
+            scan = scan_pickle(stream, base=stream.pos)
+            ops += scan.ops
+    return ops
+
+
 SCANNERS = {"dh-mlmodel": ours, "picklescan": picklescan, "modelscan": modelscan, "fickling": fickling}
 
 
@@ -153,6 +180,14 @@ def run(corpus: Path) -> None:
             t = best_time(fn, path)
             cells.append("n/a" if t != t else f"{t * 1000:.2f} ({mb / t:,.0f})")
         print(f"| `{name}` | {mb:.0f} | " + " | ".join(cells) + " |")
+    print()
+    print("| legacy file, first pickle only (modelscan's reading) | opcodes in all five pickles "
+          "| dh-mlmodel, all five pickles, ms | dh-mlmodel, first pickle only, ms | modelscan ms |")
+    print("|---|---|---|---|---|")
+    for name in ("large_legacy.pt", "many_legacy.pt"):
+        path = corpus / name
+        full, first, theirs = (best_time(fn, path) for fn in (ours, ours_first_pickle, modelscan))
+        print(f"| `{name}` | {opcodes_walked(path):,} | {full * 1000:.2f} | {first * 1000:.3f} | {theirs * 1000:.3f} |")
     print()
     print(f"samples another scanner catches and we miss: {misses_vs_others or 'none'}")
     print(json.dumps({"python": sys.version.split()[0]}))
