@@ -38,8 +38,11 @@ def test_contents(own_deb):
                  "usr/lib/python3/dist-packages/dh_mlmodel/dh.py", "usr/share/man/man1/dh_mlmodel.1.gz",
                  "usr/share/man/man1/mlmodel.1.gz", "usr/share/dh-mlmodel/pbuilder/B90mlmodel-lint",
                  "usr/share/dh-mlmodel/sbuild/sbuildrc", "usr/share/dh-mlmodel/templates/autopkgtest/control.j2",
-                 "usr/share/lintian/tags/mlmodel/lfs-pointer-instead-of-model.tag"):
+                 "usr/share/lintian/tags/mlmodel/lfs-pointer-instead-of-model.tag",
+                 "usr/share/doc/dh-mlmodel/README.sbuild"):
         assert path in files
+    # lintian's package-contains-documentation-outside-usr-share-doc: READMEs belong in /usr/share/doc
+    assert "usr/share/dh-mlmodel/sbuild/README" not in files
     assert files["usr/share/dh-mlmodel/pbuilder/B90mlmodel-lint"][0] == "-rwxr-xr-x"  # pbuilder runs hooks
     assert not [p for p in files if "__pycache__" in p or p.endswith(".pyc")]
     fields = subprocess.run(["dpkg-deb", "-f", str(own_deb), "Provides", "Depends", "Architecture"],
@@ -53,7 +56,9 @@ def test_contents(own_deb):
 def test_lintian_no_errors_or_warnings(own_deb):
     (changes,) = own_deb.parent.glob("*.changes")
     out = subprocess.run(["lintian", "-I", "--pedantic", str(changes)], capture_output=True, text=True).stdout
-    bad = [line for line in out.splitlines() if line.startswith(("E:", "W:"))]
+    # Standards-Version 4.6.2 is bookworm's newest; trixie's lintian calls it out of date (an I:)
+    bad = [line for line in out.splitlines() if line.startswith(("E:", "W:", "I:", "P:"))
+           and " out-of-date-standards-version " not in line]
     assert bad == []
 
 
