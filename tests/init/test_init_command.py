@@ -14,6 +14,7 @@ from debian import deb822
 
 from conftest import DEMO
 from dh_mlmodel import cli
+from dh_mlmodel.bootstrap import debmake
 from dh_mlmodel.declaration import DeclarationError, load_declaration
 from dh_mlmodel.deliver import split
 
@@ -63,6 +64,10 @@ def test_demo_directory(demo_model, capsys):
                 "source/lintian-overrides", "tests/control", "README.source"):
         assert (debian / rel).is_file(), rel
     assert not (debian / "README.Debian").exists()  # debmake's template text
+    # debmake 4.5 (Debian 13) also writes *.ex examples, gbp.conf, salsa-ci.yml, install, dirs...: not kept
+    extra = {"mlmodel.yaml", "copyright", "README.source", "source/lintian-overrides"}
+    written = {p.relative_to(debian).as_posix() for p in debian.rglob("*") if p.is_file()}
+    assert written - extra <= debmake.KEPT, written - extra - debmake.KEPT
     assert not (debian / "watch").exists()  # no upstream URL: README.source says why
     assert "There is no debian/watch" in (debian / "README.source").read_text()
     source, *binaries = control(demo_model)

@@ -26,6 +26,7 @@ import importlib.util
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -201,6 +202,6 @@ def test_init_build_lintian(corpus, case_name, tmp_path, monkeypatch, capsys):  
 
     if importlib.util.find_spec("dh_mlmodel.commands.lint") is None:
         pytest.skip("mlmodel lint is not in this tree yet; lintian passed")
-    proc = subprocess.run(["python3", "-m", "dh_mlmodel.cli", "lint", str(changes)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "lint", str(changes)], capture_output=True, text=True,
                           env=intree_env({"PYTHONPATH": str(Path(cli.__file__).resolve().parent.parent)}))
     assert proc.returncode == 0, proc.stdout + proc.stderr

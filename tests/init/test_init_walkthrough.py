@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -59,7 +60,7 @@ def test_walkthrough(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "demo-embed_0~20251126-1.dsc").is_file() and changes.is_file()
     lint = subprocess.run(["lintian", "-I", "--pedantic", str(changes)], capture_output=True, text=True).stdout
     assert not [line for line in lint.splitlines() if re.match(r"[EW]: ", line)], lint
-    proc = subprocess.run(["python3", "-m", "dh_mlmodel.cli", "lint", str(changes)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "lint", str(changes)], capture_output=True, text=True,
                           env=intree_env({"PYTHONPATH": str(TOP)}))
     assert proc.returncode == 0 and not re.search(r"^[EW]: ", proc.stdout, re.M), proc.stdout + proc.stderr
     section = subprocess.run(["dpkg-deb", "-f", str(tmp_path / "demo-embed_0~20251126-1_all.deb"), "Section"],
