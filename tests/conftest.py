@@ -11,6 +11,17 @@ import pytest
 TOP = Path(__file__).resolve().parent.parent
 DEMO = TOP / "examples" / "demo"
 
+try:
+    from hypothesis import settings as _hypothesis_settings
+except ImportError:
+    pass
+else:
+    # The same examples on every run: CI and the package build must not go red by chance.  The
+    # random search runs in bench/inspect_fuzz.py; HYPOTHESIS_PROFILE=explore randomises the suite.
+    _hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+    _hypothesis_settings.register_profile("explore", derandomize=False)
+    _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 
 def intree_env(extra: dict | None = None) -> dict:
     """The environment in which dh finds the checkout's dh_mlmodel and add-on."""

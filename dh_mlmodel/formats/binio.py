@@ -16,9 +16,10 @@ from typing import BinaryIO
 from ..model import MLModelError
 
 
-# What zipfile can raise on a hostile archive (bad headers, unknown compression, bad deflate data).
+# What zipfile can raise on a hostile archive (bad headers, unknown compression, bad deflate data,
+# RuntimeError for a member flagged encrypted).
 ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError,
-              struct.error, zlib.error, KeyError, IndexError, OverflowError)
+              struct.error, zlib.error, KeyError, IndexError, OverflowError, RuntimeError)
 
 
 class FormatError(MLModelError):

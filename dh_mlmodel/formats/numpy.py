@@ -116,9 +116,11 @@ def describe_npz(path: Path, relpath: str) -> tuple[dict[str, Any], list[Finding
         for info in infos:
             try:
                 with zf.open(info) as member:  # only the header is decompressed
-                    header, _ = read_npy_header(member, f"{relpath}:{info.filename}")
+                    header, _ = read_npy_header(member, relpath)
             except ZIP_ERRORS as exc:
                 raise FormatError(relpath, f"member {info.filename!r}: {exc}") from None
+            except FormatError as exc:  # the error is the archive's; the message names the member
+                raise FormatError(relpath, f"member {info.filename!r}: {exc.reason}") from None
             arrays[info.filename] = _facts(header)
             if isinstance(header["descr"], str) and header["descr"].lstrip("<>|=").startswith("O"):
                 findings.append(_object_finding(relpath, info.filename))

@@ -83,9 +83,10 @@ def _tensor_info(path: str, name: str, raw: Any) -> TensorInfo:
     dtype, shape, offsets = seen["dtype"], seen["shape"], seen["data_offsets"]
     if not isinstance(dtype, str) or dtype not in DTYPE_BITS:
         raise FormatError(path, f"tensor {name!r}: unknown dtype {dtype!r}")
-    if not isinstance(shape, list) or not all(_is_uint(d) for d in shape):
+    # type() and not isinstance(): a JSON object is a _Pairs, which is a list too ({} is not a shape)
+    if type(shape) is not list or not all(_is_uint(d) for d in shape):
         raise FormatError(path, f"tensor {name!r}: shape is not a list of unsigned integers")
-    if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_uint(o) for o in offsets)):
+    if not (type(offsets) is list and len(offsets) == 2 and all(_is_uint(o) for o in offsets)):
         raise FormatError(path, f"tensor {name!r}: data_offsets is not a pair of unsigned integers")
     return TensorInfo(name, dtype, tuple(shape), offsets[0], offsets[1])
 

@@ -157,6 +157,21 @@ def test_header_mutations_agree(tmp_path: Path, raw: bytes) -> None:
     _assert_same(path)
 
 
+@pytest.mark.parametrize("field", ['"shape": {}', '"shape": {"0": 2}', '"data_offsets": {"0": 0, "1": 24}'])
+def test_json_object_is_no_list(tmp_path: Path, field: str) -> None:
+    """A JSON object where a list belongs: refused, also in an entry a later duplicate overrides (found by hypothesis)."""
+    entry = {"dtype": '"F32"', "shape": "[2, 3]", "data_offsets": "[0, 24]"}
+    key, value = field.split(": ", 1)
+    entry[key.strip('"')] = value
+    bad = "{" + ", ".join(f'"{k}": {v}' for k, v in entry.items()) + "}"
+    good = '{"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}'
+    for header in ('{"a": ' + bad + "}", '{"a": ' + bad + ', "a": ' + good + "}"):
+        path = tmp_path / "m.safetensors"
+        path.write_bytes(_file_from_header(header, 24))
+        assert _reference(path) is None
+        _assert_same(path)
+
+
 def test_duplicate_names_are_reported(tmp_path: Path) -> None:
     header = '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}'
     path = tmp_path / "dup.safetensors"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,28 @@ def test_npz_members(tmp_path: Path) -> None:
     np.savez_compressed(path, w=np.zeros((4, 4), np.float16), b=np.zeros(4, np.float32))
     meta, _ = npy.describe_npz(path, "a.npz")
     assert meta["tensors"] == 2 and meta["parameters"] == 20 and meta["dtypes"] == ["<f2", "<f4"]
+
+
+def _npz_with(member: bytes, *, encrypted: bool = False) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("w.npy", member)
+    raw = bytearray(buf.getvalue())
+    if encrypted:  # set bit 0 of the general purpose flags in the local and central headers
+        for sig, off in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            at = raw.index(sig) + off
+            raw[at] |= 1
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("member, encrypted, reason", [
+    (b"not numpy at all", False, "member 'w.npy': not a .npy file"),
+    (b"\x93NUMPY\x01\x00", True, "member 'w.npy': File"),  # zipfile: "... is encrypted, password required"
+])
+def test_npz_bad_member_is_the_archives_error(tmp_path: Path, member: bytes, encrypted: bool, reason: str) -> None:
+    """Found by the fuzz test: the error names the archive (the file at fault) and the member in its reason."""
+    path = tmp_path / "a.npz"
+    path.write_bytes(_npz_with(member, encrypted=encrypted))
+    with pytest.raises(FormatError) as err:
+        npy.describe_npz(path, "a.npz")
+    assert err.value.path == "a.npz" and err.value.reason.startswith(reason), err.value.one_line()
