@@ -78,3 +78,39 @@ needs_debhelper = pytest.mark.skipif(not have("dpkg-buildpackage", "dh", "fakero
 @pytest.fixture
 def demo_source(tmp_path: Path) -> Path:
     return copy_source(DEMO, tmp_path, "demo-embed-1.0")
+
+
+class Cost:
+    """What a block of code allocated (tracemalloc peak) and read (the kernel's rchar), not how long it took.
+
+    Tests assert "the claim was not allocated" and "the data was skipped, not
+    read" with these counts; time is for bench/ (a loaded CI machine makes
+    any wall-clock bound flaky).
+    """
+
+    def __enter__(self) -> "Cost":
+        import tracemalloc
+        self._was_tracing = tracemalloc.is_tracing()
+        if not self._was_tracing:
+            tracemalloc.start()
+        tracemalloc.reset_peak()
+        self._base = tracemalloc.get_traced_memory()[0]
+        self._rchar = _rchar()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import tracemalloc
+        self.peak = tracemalloc.get_traced_memory()[1] - self._base
+        if not self._was_tracing:
+            tracemalloc.stop()
+        after = _rchar()
+        self.read = None if after is None or self._rchar is None else after - self._rchar
+
+
+def _rchar() -> int | None:
+    """Bytes this process has read through read(2) and friends (/proc/self/io), None where not available."""
+    try:
+        with open("/proc/self/io", encoding="ascii") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("rchar:"))
+    except (OSError, StopIteration, ValueError):
+        return None
