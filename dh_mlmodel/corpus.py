@@ -18,6 +18,7 @@ import argparse
 import fnmatch
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -113,14 +114,23 @@ def _pinned_download(case: Case, dl: Path, name: str) -> Path:
     return path
 
 
+def _pip_flags(kind: str, spec: str) -> list[str]:
+    if kind == "wheel":
+        return WHEEL_FLAGS
+    # The sdist of this project only: pip prepares its metadata in a build environment, and
+    # --no-binary=:all: would build that environment's requirements from source too (cmake for
+    # scikit-build-core: many minutes on 2 cores).  The pinned sha256 is the same either way.
+    project = re.split(r"[<>=!~;\[ ]", spec, maxsplit=1)[0]
+    return [f"--no-binary={project}"]
+
+
 def _download(case: Case, dl: Path) -> list[Path]:
     dl.mkdir(parents=True, exist_ok=True)
     missing = [n for n in case.pins if not (dl / n).is_file()]
     if missing:
         if case.kind in ("wheel", "sdist"):
-            flags = WHEEL_FLAGS if case.kind == "wheel" else ["--no-binary=:all:"]
             for spec in case.specs:
-                _run(PIP + flags + ["-d", str(dl), spec], case.name)
+                _run(PIP + _pip_flags(case.kind, spec) + ["-d", str(dl), spec], case.name)
         elif case.kind == "npm":
             for spec in case.specs:
                 _run(["npm", "pack", "--silent", spec], case.name, cwd=dl)
