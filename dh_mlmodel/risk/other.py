@@ -133,12 +133,6 @@ def auto_map_findings(auto_map: Any, relpath: str, model_dir: Path, base: Path) 
 
 # ---------------------------------------------------------------- chat templates
 
-def _built_types():
-    from jinja2 import nodes
-    return (nodes.Concat, nodes.Add, nodes.Filter, nodes.Mod)
-
-
-_BUILT = _built_types()
 # Names a template reaches interpreter internals through, beyond the `_` prefix rule.
 _ESCAPE_ATTRS = frozenset({"mro", "func_globals", "gi_frame", "f_globals", "f_builtins", "co_code", "tb_frame"})
 
@@ -153,13 +147,14 @@ def chat_template_findings(template: str, relpath: str, member: str) -> list[Fin
         return [Finding("chat-template-unparsable", "warning", f"{member}: {exc.message} (line {exc.lineno})",
                         relpath, member)]
     bad: list[str] = []
-    built = _names_set_to_built_strings(ast, nodes)
+    built_types = _built_types(nodes)
+    built = _names_set_to_built_strings(ast, nodes, built_types)
     for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
         if isinstance(node, nodes.Getattr):
             key = node.attr
         elif isinstance(node, nodes.Getitem):
             key = node.arg.value if isinstance(node.arg, nodes.Const) else None
-            if isinstance(node.arg, _BUILT) or (isinstance(node.arg, nodes.Name) and node.arg.name in built):
+            if isinstance(node.arg, built_types) or (isinstance(node.arg, nodes.Name) and node.arg.name in built):
                 bad.append(f"computed subscript at line {node.lineno}")
         elif isinstance(node, nodes.Filter):
             key = None
@@ -182,11 +177,16 @@ def chat_template_findings(template: str, relpath: str, member: str) -> list[Fin
                     "outside a Jinja sandbox this runs code", relpath, member)]
 
 
-def _names_set_to_built_strings(ast, nodes) -> set[str]:
+def _built_types(nodes) -> tuple:
+    """The expressions that build a string: ~, +, % and filters (jinja2 is imported only to check a template)."""
+    return (nodes.Concat, nodes.Add, nodes.Filter, nodes.Mod)
+
+
+def _names_set_to_built_strings(ast, nodes, built_types: tuple) -> set[str]:
     """Variables assigned a string built by ~, +, % or a filter: `{% set n = '__cla' ~ 'ss__' %}`."""
     built = set()
     for node in ast.find_all(nodes.Assign):
-        if isinstance(node.target, nodes.Name) and isinstance(node.node, _BUILT):
+        if isinstance(node.target, nodes.Name) and isinstance(node.node, built_types):
             built.add(node.target.name)
     return built
 
