@@ -1,4 +1,4 @@
-"""Streaming sha256 of model files, and the progress bar the adapters may show.
+"""Streaming sha256 (and md5) of model files, and the progress bar the adapters may show.
 
 One read per byte: the file is read in large blocks into one reused buffer
 and fed to hashlib (OpenSSL), which releases the GIL on big updates.  Memory
@@ -24,18 +24,26 @@ def sha256_file(path: Path, progress: ProgressCallback | None = None) -> str:
 def file_digests(path: Path, progress: ProgressCallback | None = None, *, md5: bool = False) -> tuple[str, str | None]:
     """sha256 (and md5, for DEBIAN/md5sums, when asked) from one read of the file."""
     digests = [hashlib.sha256()] + ([hashlib.md5(usedforsecurity=False)] if md5 else [])
+    _feed(path, digests, progress)
+    return digests[0].hexdigest(), (digests[1].hexdigest() if md5 else None)
+
+
+def md5_file(path: Path) -> str:
+    """md5 alone, for a DEBIAN/md5sums line of a file dh_mlmodel did not hash itself."""
+    digest = hashlib.md5(usedforsecurity=False)
+    _feed(path, [digest], None)
+    return digest.hexdigest()
+
+
+def _feed(path: Path, digests: list, progress: ProgressCallback | None) -> None:
     buf = bytearray(BUFFER_SIZE)
     view = memoryview(buf)
     with open(path, "rb", buffering=0) as f:
-        while True:
-            n = f.readinto(buf)
-            if not n:
-                break
+        while n := f.readinto(buf):
             for d in digests:
                 d.update(view[:n])
             if progress is not None:
                 progress(n)
-    return digests[0].hexdigest(), (digests[1].hexdigest() if md5 else None)
 
 
 class ProgressBar:

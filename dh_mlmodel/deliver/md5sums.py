@@ -10,8 +10,9 @@ there, so the list is always complete.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
+
+from ..hashing import md5_file
 
 GENERATED = "mlmodel-md5sums"
 MODEL_ROOT = "usr/share/mlmodel"
@@ -34,14 +35,6 @@ def _parse(text: str) -> dict[str, str]:
     return out
 
 
-def _md5_of(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def complete(package_root: Path, package: str) -> int:
     """Add the model files' lines to PACKAGE_ROOT/DEBIAN/md5sums; returns how many were added.
 
@@ -58,7 +51,7 @@ def complete(package_root: Path, package: str) -> int:
     for path in sorted(model_root.rglob("*")) if model_root.is_dir() else ():
         rel = path.relative_to(package_root).as_posix()
         if path.is_file() and not path.is_symlink() and rel not in listed:
-            added[rel] = ours.get(rel) or _md5_of(path)
+            added[rel] = ours.get(rel) or md5_file(path)
     if added:
         merged = listed | added
         target.write_text("".join(line(merged[p], p) for p in sorted(merged)), encoding="utf-8")
