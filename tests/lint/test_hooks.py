@@ -70,3 +70,11 @@ def test_pbuilder_hook_outside_a_chroot(tmp_path):
     assert proc.returncode == 0 and "E: demo-embed: malformed-model-file" in proc.stdout
     env["MLMODEL_LINT_FATAL"] = "yes"
     assert subprocess.run([str(B_HOOK)], capture_output=True, text=True, env=env).returncode == 1
+
+
+def test_no_changes_found_is_fatal_only_when_asked(tmp_path):
+    """Every spelling of "fatal" counts, also before any .changes is found (1 and true were missed there)."""
+    assert run(tmp_path).returncode == 0
+    for value in ("yes", "1", "true"):
+        proc = run(tmp_path, env={"MLMODEL_LINT_FATAL": value})
+        assert proc.returncode == 2 and "no .changes file found" in proc.stderr, value
