@@ -88,6 +88,21 @@ def pbuilder_base(suite: str | None = None) -> Path:
     return _cached(target, make)
 
 
+def usable_suite(commands: tuple[str, ...], root_reason: str) -> str:
+    """The host's suite for a chroot build, or a pytest skip: not root, a command missing, the mirror unreachable."""
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip(root_reason)
+    missing = [c for c in commands if shutil.which(c) is None]
+    if missing:
+        pytest.skip(f"not installed: {', '.join(missing)} (run tools/setup)")
+    suite = host_suite()
+    if not mirror_reachable(suite):
+        pytest.skip(f"the Debian mirror {MIRROR} cannot be reached for {suite}")
+    return suite
+
+
 def tracked_tree(top: Path, dest: Path) -> Path:
     """The checkout's files as git sees them (tracked and new, not ignored)."""
     names = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=top, capture_output=True,
@@ -114,6 +129,9 @@ def build_own_deb(top: Path, work: Path) -> Path:
 
 LFS_POINTER = ("version https://git-lfs.github.com/spec/v1\n"
                "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n")
+# What mlmodel lint says of that pointer in the demo's weights package.
+LFS_LINE = ("E: demo-embed: lfs-pointer-instead-of-model Git LFS pointer (12345 bytes) where the file itself should be; "
+            "fetch it with git lfs pull [usr/share/mlmodel/demo-embed/extra.safetensors]")
 PLANTED_RULES = """
 override_dh_mlmodel:
 \tdh_mlmodel --warn-only=lfs-pointer-instead-of-model

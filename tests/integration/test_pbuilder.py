@@ -27,20 +27,11 @@ apt-get install -y -q --no-install-recommends /mlmodel-bind/dh-mlmodel_*.deb
 FATAL_HOOK = """#!/bin/sh
 MLMODEL_LINT_FATAL=yes exec /tmp/hooks/B90mlmodel-lint
 """
-LFS_LINE = ("E: demo-embed: lfs-pointer-instead-of-model Git LFS pointer (12345 bytes) where the file itself should be; "
-            "fetch it with git lfs pull [usr/share/mlmodel/demo-embed/extra.safetensors]")
 
 
 @pytest.fixture(scope="module")
 def base_tgz():
-    if os.geteuid() != 0:
-        pytest.skip("pbuilder needs root")
-    missing = [c for c in ("pbuilder", "debootstrap", "dpkg-buildpackage") if shutil.which(c) is None]
-    if missing:
-        pytest.skip(f"not installed: {', '.join(missing)} (run tools/setup)")
-    suite = chroots.host_suite()
-    if not chroots.mirror_reachable(suite):
-        pytest.skip(f"the Debian mirror {chroots.MIRROR} cannot be reached for {suite}")
+    suite = chroots.usable_suite(("pbuilder", "debootstrap", "dpkg-buildpackage"), "pbuilder needs root")
     return chroots.pbuilder_base(suite)
 
 
@@ -65,7 +56,7 @@ def test_pbuilder_b_hook(base_tgz, tmp_path):
         capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=900)
     log = proc.stdout + proc.stderr
     assert "downgraded by --warn-only" in log, log[-4000:]  # the build itself went through
-    assert log.count(LFS_LINE) == 2, log[-4000:]  # from the non-fatal hook, then the fatal one
+    assert log.count(chroots.LFS_LINE) == 2, log[-4000:]  # from the non-fatal hook, then the fatal one
     assert "B90mlmodel-lint finished" in log  # non-fatal: exit 0, pbuilder went on
     assert "B91mlmodel-lint-fatal finished" not in log
     assert proc.returncode != 0

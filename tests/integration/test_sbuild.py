@@ -8,8 +8,6 @@ cached in /var/cache/dh-mlmodel/chroots); needs root for the subuid entry.
 """
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 
 import pytest
@@ -20,20 +18,12 @@ from conftest import DEMO, TOP
 pytestmark = [pytest.mark.integration, pytest.mark.chroot]
 HOOK = TOP / "integration" / "mlmodel-lint-changes"
 MLMODEL = TOP / "bin" / "mlmodel"
-LFS_LINE = ("E: demo-embed: lfs-pointer-instead-of-model Git LFS pointer (12345 bytes) where the file itself should be; "
-            "fetch it with git lfs pull [usr/share/mlmodel/demo-embed/extra.safetensors]")
 
 
 @pytest.fixture(scope="module")
 def sbuild_env():
-    if os.geteuid() != 0:
-        pytest.skip("sbuild's unshare mode needs a subuid range for the user; CI runs this as root")
-    missing = [c for c in ("sbuild", "mmdebstrap", "newuidmap", "dpkg-buildpackage") if shutil.which(c) is None]
-    if missing:
-        pytest.skip(f"not installed: {', '.join(missing)} (run tools/setup)")
-    suite = chroots.host_suite()
-    if not chroots.mirror_reachable(suite):
-        pytest.skip(f"the Debian mirror {chroots.MIRROR} cannot be reached for {suite}")
+    suite = chroots.usable_suite(("sbuild", "mmdebstrap", "newuidmap", "dpkg-buildpackage"),
+                                 "sbuild's unshare mode needs a subuid range for the user; CI runs this as root")
     chroots.ensure_subids()
     return suite, chroots.sbuild_tarball(suite)
 
@@ -55,7 +45,7 @@ def test_sbuild_post_build_hook(sbuild_env, tmp_path):
     log = proc.stdout + proc.stderr
     assert "+------ mlmodel lint (fail on: error; fatal: no) ------" in log, log[-4000:]
     assert "+------ mlmodel lint (fail on: error; fatal: yes) ------" in log
-    assert log.count(LFS_LINE) == 2  # the binary package's pointer, from both commands
+    assert log.count(chroots.LFS_LINE) == 2  # the binary package's pointer, from both commands
     # The non-fatal command exited 0; only the fatal one failed, and with it the build.
     failed = [line for line in log.splitlines() if "failed to run" in line]
     assert len(failed) == 1 and "--fatal" in failed[0], failed
