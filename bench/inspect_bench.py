@@ -141,7 +141,7 @@ def _peak_child_kib(cmd: list[str]) -> tuple[float, int]:
     """
     time_bin = Path("/usr/bin/time")
     started = time.perf_counter()
-    if time_bin and time_bin.exists():
+    if time_bin.exists():
         proc = subprocess.run([str(time_bin), "-f", "%M", *cmd], cwd=REPO, check=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         return time.perf_counter() - started, int(proc.stderr.strip().splitlines()[-1])

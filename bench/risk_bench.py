@@ -109,12 +109,13 @@ def ours_first_pickle(path: Path) -> bool:
 
 def opcodes_walked(path: Path) -> int:
     """How many opcodes our full scan walks (the work that scales with tensor count)."""
+    from dh_mlmodel.risk.containers import LEGACY_TORCH_PICKLES
     from dh_mlmodel.risk.pickle_scan import scan_pickle
     from dh_mlmodel.risk.streams import FileWindow, Stream
     ops = 0
     with open(path, "rb") as f:
         stream = Stream(FileWindow(f, 0))
-        for _ in range(5):  # the five pickles of a legacy torch file
+        for _ in range(LEGACY_TORCH_PICKLES):
             scan = scan_pickle(stream, base=stream.pos)
             ops += scan.ops
     return ops
