@@ -115,16 +115,24 @@ def tracked_tree(top: Path, dest: Path) -> Path:
     return dest
 
 
-def build_own_deb(top: Path, work: Path) -> Path:
-    """dh-mlmodel's .deb from this checkout (unit tests skipped: they ran already)."""
-    src = tracked_tree(top, work / "dh-mlmodel-0.1.0")
+def system_env() -> dict:
+    """The environment with none of this checkout's tools on it: only what is installed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DH_", "DEB_", "PERL5LIB", "PYTHON"))}
-    env.update(PATH="/usr/sbin:/usr/bin:/sbin:/bin", DEB_BUILD_OPTIONS="nocheck")
+    env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
+    return env
+
+
+def build_own_deb(top: Path, work: Path, *, run_tests: bool = False) -> tuple[Path, str]:
+    """dh-mlmodel's .deb from this checkout and the build's output (unit tests only when RUN_TESTS)."""
+    src = tracked_tree(top, work / "dh-mlmodel-0.1.0")
+    env = system_env()
+    if not run_tests:
+        env["DEB_BUILD_OPTIONS"] = "nocheck"
     proc = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(proc.stdout[-3000:] + proc.stderr[-3000:])
     (deb,) = work.glob("dh-mlmodel_*_all.deb")
-    return deb
+    return deb, proc.stdout
 
 
 LFS_POINTER = ("version https://git-lfs.github.com/spec/v1\n"

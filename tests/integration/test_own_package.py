@@ -8,27 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from chroots import tracked_tree
+from chroots import build_own_deb, system_env
 from conftest import DEMO, TOP, deb_files, have, needs_debhelper
 
 pytestmark = [pytest.mark.integration, needs_debhelper]
 
 
-def clean_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DH_", "DEB_", "PERL5LIB", "PYTHON"))}
-    env["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
-    return env
-
-
 @pytest.fixture(scope="module")
 def own_deb(tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("own")
-    src = tracked_tree(TOP, work / "dh-mlmodel-0.1.0")
-    proc = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=clean_env(),
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert " passed" in proc.stdout  # the unit tests ran at build time
-    (deb,) = work.glob("dh-mlmodel_*_all.deb")
+    deb, log = build_own_deb(TOP, tmp_path_factory.mktemp("own"), run_tests=True)
+    assert " passed" in log  # the unit tests ran at build time
     return deb
 
 
@@ -65,16 +54,16 @@ def test_lintian_no_errors_or_warnings(own_deb):
 @pytest.mark.skipif(os.geteuid() != 0, reason="installing a .deb needs root (CI runs as root)")
 def test_installed_deb_builds_the_demo(own_deb, tmp_path):
     apt = ["apt-get", "-y", "-q", "--no-install-recommends", "-o", "Dpkg::Use-Pty=0"]
-    subprocess.run([*apt, "install", str(own_deb)], check=True, capture_output=True, env=clean_env())
+    subprocess.run([*apt, "install", str(own_deb)], check=True, capture_output=True, env=system_env())
     try:
-        assert shutil.which("dh_mlmodel", path=clean_env()["PATH"]) == "/usr/bin/dh_mlmodel"
+        assert shutil.which("dh_mlmodel", path=system_env()["PATH"]) == "/usr/bin/dh_mlmodel"
         src = tmp_path / "demo-embed-1.0"
         shutil.copytree(DEMO, src)
         # No PATH or PERL5LIB tricks, and no -d: dpkg-checkbuilddeps finds dh-sequence-mlmodel provided.
-        proc = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=clean_env(),
+        proc = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=system_env(),
                               capture_output=True, text=True)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         (deb,) = tmp_path.glob("demo-embed_*_all.deb")
         assert "usr/share/mlmodel/demo-embed/model.safetensors" in deb_files(deb)
     finally:
-        subprocess.run([*apt, "purge", "dh-mlmodel"], capture_output=True, env=clean_env())
+        subprocess.run([*apt, "purge", "dh-mlmodel"], capture_output=True, env=system_env())

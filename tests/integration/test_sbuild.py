@@ -30,7 +30,7 @@ def sbuild_env():
 
 def test_sbuild_post_build_hook(sbuild_env, tmp_path):
     suite, tarball = sbuild_env
-    own = chroots.build_own_deb(TOP, tmp_path / "own")
+    own, _ = chroots.build_own_deb(TOP, tmp_path / "own")
     dsc = chroots.demo_dsc(DEMO, tmp_path / "src", planted=True)
     out = tmp_path / "out"
     out.mkdir()
