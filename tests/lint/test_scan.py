@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import hashlib
-import tracemalloc
 
 import pytest
 
+from conftest import Cost
 from dh_mlmodel.lint.scan import scan_deb
 from lintdebs import MODEL_DIR, build_deb, demo_spec, needs_dpkg_deb, with_record
 
@@ -34,11 +34,9 @@ def bigger_safetensors(tmp_path_factory):
 
 
 def peak_of_scan(deb):
-    tracemalloc.start()
-    scan = scan_deb(deb)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return scan, peak
+    with Cost() as cost:
+        scan = scan_deb(deb)
+    return scan, cost.peak
 
 
 def test_big_safetensors_is_described_from_its_header_only(big_safetensors, bigger_safetensors):
