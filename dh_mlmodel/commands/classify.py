@@ -80,7 +80,7 @@ def decide_under(source: Path, profiles: tuple[str | None, ...],
 
 def every_profile(results: dict[str | None, list[tuple[Verdict, Provenance]]]) -> list[dict[str, dict[str, Any]]]:
     """Per model (in declaration order), each profile's category, section and rule."""
-    by_profile = {p: r for p, r in results.items() if p in PROFILES}
+    by_profile = {p: results[p] for p in PROFILES if p in results}
     count = len(next(iter(results.values())))
     return [{p: {"category": r[i][0].category, "section": r[i][0].section, "rule": r[i][0].rule}
              for p, r in by_profile.items()} for i in range(count)]
