@@ -109,15 +109,18 @@ def demo(tmp_path: Path) -> Path:
 
 def test_copyright_command_proposes_the_declared_notices(capsys, demo: Path):
     decl = demo / "debian/mlmodel.yaml"
-    decl.write_text(decl.read_text().replace("        availability: public\n",
-                                             '        availability: public\n        copyright: "2025 Corpus People"\n'))
+    decl.write_text(decl.read_text().replace('copyright: "2026 dh-mlmodel developers"\n        url',
+                                             'copyright: ["2025 Corpus People", "2024 More People"]\n        url'))
     assert cli.main(["copyright", "--policy", TIH, str(demo)]) == 0
     out = capsys.readouterr().out
-    assert "\n Training input demo-corpus: Copyright 2025 Corpus People\n" in out
-    assert notice_present(out, "2025 Corpus People")
+    assert ("\n Training input demo-corpus: Copyright 2025 Corpus People\n"
+            " Training input demo-corpus: Copyright 2024 More People\n") in out
+    assert missing_training_notices(out, [{"name": "demo-corpus", "copyright": ["2025 Corpus People", "2024 More People"]}]) == []
 
 
 def test_copyright_command_todo_only_under_the_profile(capsys, demo: Path):
+    decl = demo / "debian/mlmodel.yaml"
+    decl.write_text(decl.read_text().replace('        copyright: "2026 dh-mlmodel developers"\n', ""))
     assert cli.main(["copyright", "--policy", TIH, str(demo)]) == 0
     assert "TODO: the copyright notice of training input demo-corpus" in capsys.readouterr().out
     assert cli.main(["copyright", str(demo)]) == 0
@@ -140,5 +143,5 @@ def test_classify_shows_all_five_verdicts(capsys, demo: Path):
     assert m["profile"] == TIH and m["category"] == "reject"
     assert list(m["profiles"]) == list(PROFILES)
     assert m["profiles"]["osaid"] == {"category": "free", "section": "main", "rule": 9}
-    assert m["inputs"]["training_inputs"] == [{"name": "demo-corpus", "license": None, "copyright": [],
-                                               "package": None}]
+    assert m["inputs"]["training_inputs"] == [{"name": "demo-corpus", "license": None,
+                                               "copyright": ["2026 dh-mlmodel developers"], "package": None}]

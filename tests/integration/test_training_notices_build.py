@@ -13,19 +13,26 @@ from dh_mlmodel.declaration import PROFILES, TRAINING_INPUTS_HONOURED
 pytestmark = [pytest.mark.integration, needs_debhelper]
 
 NOTICE = "2025 The Demo Corpus Authors"  # not in the demo's debian/copyright
+DEMO_NOTICE = 'copyright: "2026 dh-mlmodel developers"'  # the demo's declared notice, which its file carries
 
 
-def declare_notice(src: Path, profile: str, notice: str = NOTICE) -> None:
-    """The demo's declaration, its one dataset carrying `notice`, under `profile`."""
+def declare_notice(src: Path, profile: str, notice: str = f'copyright: "{NOTICE}"') -> None:
+    """The demo's declaration, its one dataset carrying `notice` instead of its own, under `profile`."""
     decl = src / "debian/mlmodel.yaml"
     text = decl.read_text().replace("policy: ml-policy", f"policy: {profile}")
-    assert f"policy: {profile}" in text
-    decl.write_text(text.replace("        availability: public\n",
-                                 f'        availability: public\n        copyright: "{notice}"\n'))
+    assert f"policy: {profile}" in text and DEMO_NOTICE in text
+    decl.write_text(text.replace(DEMO_NOTICE, notice))
 
 
 def dh_mlmodel(src: Path):
     return subprocess.run(["dh_mlmodel"], cwd=src, env=intree_env(), capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_demo_as_shipped_passes_under_every_profile(demo_source, profile):
+    declare_notice(demo_source, profile, DEMO_NOTICE)
+    proc = dh_mlmodel(demo_source)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
 
 
 @pytest.mark.parametrize("profile", PROFILES)
