@@ -32,10 +32,14 @@ Comment: Training input other: Copyright (C) 2018 Other Lab
     ("Copyright 2019-2021 jane q. public", True),                     # prefix and case
     ("© 2019-2021 Jane Q. Public", True),
     ("(C) 2018 Other Lab", True),                                     # in a Comment
-    ("Other Lab end", True),                # DEP-5's empty line " ." is no word: the words around it meet
+    ("Other Lab end", True),                                          # DEP-5's " ." line is no word
     ("2019 Jane Q. Public", False),                                   # a different year is another notice
     ("Jane Q. Public and the Corpus", True),
     ("Copyright", False),                                             # nothing left after the prefix
+    ("019-2021 Jane Q", False),                                       # whole words only
+    ("2019-2021 Jane Q. Publi", False),
+    ("2019-2021 Jane Q Public", True),                                # punctuation does not count
+    ("Other Lab.", True),
     ("", False),
 ])
 def test_notice_present(notice, present):

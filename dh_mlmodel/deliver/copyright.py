@@ -330,21 +330,20 @@ def check_parses(text: str, path: Path) -> None:
 #
 # Glaser's counter-proposal asks that the copyright file "include copyright notices from all
 # training inputs", except inputs already separately packaged.  A notice counts as present when
-# its words appear in the file in the same order, whatever the line breaks, the DEP-5
-# continuation dots, the case, or a leading "Copyright"/"(C)"/"©".
+# its words appear in the file as whole words in the same order, whatever the punctuation, the line
+# breaks, the DEP-5 continuation dots, the case, or a leading "Copyright"/"(C)"/"©".
 
 _NOTICE_PREFIX = re.compile(r"^(?:copyright\b|\(c\)|©|:|\s)+", re.IGNORECASE)
 
 
 def _notice_words(text: str) -> str:
-    words = [w for w in text.split() if w != "."]
-    return " ".join(words).casefold()
+    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def notice_present(copyright_text: str, notice: str) -> bool:
     """Whether `notice` (without its "Copyright" prefix) appears in the copyright file's text."""
     wanted = _notice_words(_NOTICE_PREFIX.sub("", notice.strip()))
-    return bool(wanted) and wanted in _notice_words(copyright_text)
+    return bool(wanted) and f" {wanted} " in f" {_notice_words(copyright_text)} "
 
 
 def _input_field(ds, key: str):
