@@ -30,7 +30,9 @@ DECLARATION_NAME = "debian/mlmodel.yaml"
 MAX_DECLARATION_SIZE = 1 << 20  # refuse to parse more than this (hostile or mistaken input)
 FORMAT_VERSION = 1
 
-PROFILES = ("ml-policy", "gr-a", "model-is-source", "osaid")
+# The fifth profile reads Glaser's counter-proposal (docs/policy.md §2); it is named for what it requires.
+TRAINING_INPUTS_HONOURED = "training-inputs-honoured"
+PROFILES = ("ml-policy", "gr-a", "model-is-source", "osaid", TRAINING_INPUTS_HONOURED)
 DEFAULT_PROFILE = "ml-policy"
 
 AVAILABILITIES = ("public", "on-request", "restricted", "unavailable")
@@ -82,6 +84,10 @@ class DatasetDecl:
     # Upstream holds the data but does not publish it.  Only meaningful when
     # availability is `unavailable`; None = not declared (policy assumes yes).
     withheld: bool | None = None
+    # The training input's copyright notices, for debian/copyright (training-inputs-honoured).
+    copyright: tuple[str, ...] = ()
+    # A Debian package already ships this input, and its copyright file carries the notices.
+    package: str | None = None
     line: int = 0
 
 
@@ -324,7 +330,7 @@ MODEL_KEYS = ("name", "path", "exclude", "upstream", "license", "copyright", "ge
               "compression")
 UPSTREAM_KEYS = ("url", "revision")
 BASE_KEYS = ("name", "license", "category", "package", "section", "replaceable")
-DATASET_KEYS = ("name", "license", "availability", "url", "withheld")
+DATASET_KEYS = ("name", "license", "availability", "url", "withheld", "copyright", "package")
 CODE_KEYS = ("url", "license", "completeness", "non-free-toolchain", "upstream-fine-tunes")
 PICKLE_KEYS = ("file", "callables", "reason")
 
@@ -390,6 +396,13 @@ def _read_dataset(r: _Reader, node: yaml.Node, key: str) -> DatasetDecl:
         out["withheld"] = r.boolean(m["withheld"][1], f"{key}.withheld")
         if out["availability"] != "unavailable":
             raise r.fail(m["withheld"][0], f"{key}.withheld", "only meaningful with availability: unavailable")
+    if "copyright" in m:
+        out["copyright"] = r.strings(m["copyright"][1], f"{key}.copyright")
+    if "package" in m:
+        pkg = r.string(m["package"][1], f"{key}.package")
+        if not PACKAGE_NAME_RE.match(pkg):
+            raise r.fail(m["package"][1], f"{key}.package", f"{pkg!r} is not a Debian package name")
+        out["package"] = pkg
     return DatasetDecl(**out)
 
 

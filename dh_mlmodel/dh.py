@@ -107,6 +107,7 @@ def plan(ctx: DhContext) -> list[PlannedModel]:
         planned.append(PlannedModel(m, placements, downgraded, tuple(accepted)))
     _check_empty_packages(ctx, planned, packages)
     _check_copyright(ctx, planned)
+    _check_training_notices(ctx, planned)
     return planned
 
 
@@ -168,6 +169,24 @@ def _check_copyright(ctx: DhContext, planned: list[PlannedModel]) -> None:
     missing = copyright_check.uncovered(parsed, [p.removeprefix("./") for p in paths])
     if missing:
         ctx.error("debian/copyright has no Files: paragraph covering " + ", ".join(missing))
+
+
+def _check_training_notices(ctx: DhContext, planned: list[PlannedModel]) -> None:
+    """Under training-inputs-honoured, every declared training input's notice must be in debian/copyright."""
+    from .declaration import TRAINING_INPUTS_HONOURED
+
+    chosen = [m for m in planned if m.analysed.verdict.profile == TRAINING_INPUTS_HONOURED]
+    if not chosen:
+        return
+    text = Path("debian/copyright").read_text(encoding="utf-8", errors="replace")
+    problems = []
+    for m in chosen:
+        data = getattr(m.analysed.decl, "training_data", None)
+        problems += [f"model {m.name}: {p}" for p in
+                     copyright_check.missing_training_notices(text, data if isinstance(data, tuple) else ())]
+    if problems:
+        ctx.error(f"debian/copyright: {'; '.join(problems)}; {TRAINING_INPUTS_HONOURED} requires the notices of all "
+                  "training inputs (`mlmodel copyright --update` adds the declared ones)")
 
 
 # -- deliver: install, overrides, substvars, record ------------------------------

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Callable
 
 from . import discover
+from .declaration import DEFAULT_PROFILE, PROFILES  # noqa: F401 (one list of profiles, re-exported)
 from .model import ArtifactFacts, Finding, MLModelError, Verdict
 
 DECLARATION = Path("debian/mlmodel.yaml")
-PROFILES = ("ml-policy", "gr-a", "model-is-source", "osaid")
-DEFAULT_PROFILE = "ml-policy"
 
 
 class PipelineError(MLModelError):

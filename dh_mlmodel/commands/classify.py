@@ -50,33 +50,55 @@ def _model_dir(source: Path, m: ModelDecl) -> Path:
 def classify_source(source: Path, profile: str | None = None,
                     record_roots: tuple[Path, ...] | None = None) -> list[tuple[Verdict, Provenance]]:
     """The verdict and provenance of every declared model, bases before the models built on them."""
+    return next(iter(decide_under(source, (profile,), record_roots).values()))
+
+
+def decide_under(source: Path, profiles: tuple[str | None, ...],
+                 record_roots: tuple[Path, ...] | None = None) -> dict[str | None, list[tuple[Verdict, Provenance]]]:
+    """`classify_source` under each of `profiles` (None: the declaration's), inspecting each model once."""
     path = find_declaration(source)
     if path is None:
         raise ClassifyError(source / "debian/mlmodel.yaml", "no declaration (write one; `mlmodel init` starts it)")
     declaration = load_declaration(path)
     for m in declaration.models:
         _model_dir(source, m)  # every path checked before any work
-    results = decide_models(
-        declaration,
-        lambda m: inspect_model_dir(_model_dir(source, m), exclude=m.exclude, hash=False),
-        profile,
-        base_lookup=record_lookup(record_roots) if record_roots is not None else None,
-        package_metadata=lambda m: pipeline.package_metadata(source, m),
-    )
-    return [results[m.name] for m in declaration.models]
+    reports: dict[str, Any] = {}
+
+    def report_for(m: ModelDecl):
+        if m.name not in reports:
+            reports[m.name] = inspect_model_dir(_model_dir(source, m), exclude=m.exclude, hash=False)
+        return reports[m.name]
+
+    out = {}
+    for profile in profiles:
+        results = decide_models(declaration, report_for, profile,
+                                base_lookup=record_lookup(record_roots) if record_roots is not None else None,
+                                package_metadata=lambda m: pipeline.package_metadata(source, m))
+        out[profile] = [results[m.name] for m in declaration.models]
+    return out
 
 
-def to_json(results: list[tuple[Verdict, Provenance]]) -> dict[str, Any]:
+def every_profile(results: dict[str | None, list[tuple[Verdict, Provenance]]]) -> list[dict[str, dict[str, Any]]]:
+    """Per model (in declaration order), each profile's category, section and rule."""
+    by_profile = {p: results[p] for p in PROFILES if p in results}
+    count = len(next(iter(results.values())))
+    return [{p: {"category": r[i][0].category, "section": r[i][0].section, "rule": r[i][0].rule}
+             for p, r in by_profile.items()} for i in range(count)]
+
+
+def to_json(results: list[tuple[Verdict, Provenance]], every: list[dict] | None = None) -> dict[str, Any]:
     models = []
-    for verdict, prov in results:
+    for i, (verdict, prov) in enumerate(results):
         entry = verdict.to_json()
         entry["findings"] = [f.to_json() for f in prov.findings + verdict.findings]
+        if every is not None:
+            entry["profiles"] = every[i]
         models.append(entry)
     return {"models": models}
 
 
-def _print_text(results: list[tuple[Verdict, Provenance]]) -> None:
-    for verdict, prov in results:
+def _print_text(results: list[tuple[Verdict, Provenance]], every: list[dict] | None = None) -> None:
+    for i, (verdict, prov) in enumerate(results):
         placed = f"{verdict.category} -> {verdict.section}" if verdict.section else "reject (cannot be placed automatically)"
         print(f"{verdict.model}: {placed} ({verdict.profile}, rule {verdict.rule})")
         for reason in verdict.reasons:
@@ -85,16 +107,22 @@ def _print_text(results: list[tuple[Verdict, Provenance]]) -> None:
         for f in findings:
             where = f" [{f.path}]" if f.path else ""
             print(f"  {SEVERITY_LETTER.get(f.severity, '?')}: {f.tag}{where}: {f.message}".replace("\n", "\\n"))
+        if every is not None:
+            print("  every profile: " + "; ".join(
+                f"{p}: {c['category']} -> {c['section']} (rule {c['rule']})" if c["section"] else
+                f"{p}: reject (rule {c['rule']})" for p, c in every[i].items()))
 
 
 def run(args: argparse.Namespace) -> int:
     source = Path(args.source_dir)
     if not source.is_dir():
         raise ClassifyError(source, "not a directory")
-    results = classify_source(source, args.policy)
+    # The chosen profile's verdict in full, and one line with the verdict under every profile beside it.
+    decided = decide_under(source, (args.policy, *PROFILES))
+    results, every = decided[args.policy], every_profile(decided)
     if args.json:
-        json.dump(to_json(results), sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(to_json(results, every), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        _print_text(results)
+        _print_text(results, every)
     return EXIT_REJECT if any(v.category == "reject" for v, _ in results) else EXIT_OK

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from ..deliver import copyright as dep5gen
@@ -19,11 +20,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     tree = pipeline.analyse(args.source_dir, policy=args.policy, require_declaration=True)
-    models = [dep5gen.model_copyright(m.decl, m.directory.as_posix(), [f.artifact.relpath for f in m.files],
-                                      m.verdict, m.license, args.source_dir / m.directory) for m in tree.models]
+    models = [_with_training_notices(
+        dep5gen.model_copyright(m.decl, m.directory.as_posix(), [f.artifact.relpath for f in m.files],
+                                m.verdict, m.license, args.source_dir / m.directory), m) for m in tree.models]
     path = args.source_dir / "debian/copyright"
     existing = path.read_text(encoding="utf-8") if path.exists() else None
     upstream = next((m.decl.upstream.url for m in tree.models if m.decl.upstream.url), None)
     merged = dep5gen.merge_copyright(existing, models, dep5gen.header_stanza(tree.source_name, upstream))
     dep5gen.check_parses(merged, path)
     return print_or_write(path, existing, merged, args.update, f"{len(models)} model stanza(s)")
+
+
+def _with_training_notices(stanza: dep5gen.ModelCopyright, m) -> dep5gen.ModelCopyright:
+    """The stanza's comment with the training inputs' notices proposed from the declaration."""
+    return dataclasses.replace(stanza, comment=stanza.comment + tuple(dep5gen.training_notice_lines(m.decl, m.verdict)))

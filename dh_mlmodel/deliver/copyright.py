@@ -324,3 +324,67 @@ def check_parses(text: str, path: Path) -> None:
             dep5.Copyright(io.StringIO(text), strict=False)
     except (ValueError, dep5.Error) as exc:
         raise CopyrightError(path, f"the merged file would not parse ({exc}); nothing written") from None
+
+
+# -- training-input notices (training-inputs-honoured, docs/policy.md §2) ----------------------
+#
+# Glaser's counter-proposal asks that the copyright file "include copyright notices from all
+# training inputs", except inputs already separately packaged.  A notice counts as present when
+# its words appear in the file as whole words in the same order, whatever the punctuation, the line
+# breaks, the DEP-5 continuation dots, the case, or a leading "Copyright"/"(C)"/"©".
+
+_NOTICE_PREFIX = re.compile(r"^(?:copyright\b|\(c\)|©|:|\s)+", re.IGNORECASE)
+
+
+def _notice_words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def notice_present(copyright_text: str, notice: str) -> bool:
+    """Whether `notice` (without its "Copyright" prefix) appears in the copyright file's text."""
+    wanted = _notice_words(_NOTICE_PREFIX.sub("", notice.strip()))
+    return bool(wanted) and f" {wanted} " in f" {_notice_words(copyright_text)} "
+
+
+def _input_field(ds, key: str):
+    return ds.get(key) if isinstance(ds, dict) else getattr(ds, key, None)
+
+
+def missing_training_notices(copyright_text: str, datasets) -> list[str]:
+    """One line per declared training input whose notice debian/copyright lacks ([] = all present).
+
+    `datasets` are DatasetDecl or the record's dicts (name, copyright, package); inputs with a
+    `package` are exempt (their own copyright file carries the notices).
+    """
+    out = []
+    for ds in datasets:
+        name, notices, package = (_input_field(ds, k) for k in ("name", "copyright", "package"))
+        notices = notices if isinstance(notices, (list, tuple)) else ()
+        if package:
+            continue
+        if not notices:
+            out.append(f"training input {name}: no copyright notice declared (training-data: copyright:)")
+            continue
+        absent = [n for n in notices if not notice_present(copyright_text, str(n))]
+        if absent:
+            out.append(f"training input {name}: notice {'; '.join(map(str, absent))!r} is not in the copyright file")
+    return out
+
+
+def training_notice_lines(decl, verdict) -> list[str]:
+    """Comment lines proposing the declared training inputs' notices (and, under
+    training-inputs-honoured, a TODO for each input that declares none)."""
+    from ..declaration import TRAINING_INPUTS_HONOURED
+
+    data = getattr(decl, "training_data", None)
+    strict = verdict is not None and verdict.profile == TRAINING_INPUTS_HONOURED
+    lines = []
+    for ds in data if isinstance(data, tuple) else ():
+        if ds.package:
+            lines.append(f"Training input {ds.name}: its notices are in the copyright file of package {ds.package}.")
+        elif ds.copyright:
+            lines += [f"Training input {ds.name}: Copyright {notice}" for notice in ds.copyright]
+        elif strict:
+            lines.append(f"TODO: the copyright notice of training input {ds.name} "
+                         "(declare training-data: copyright: in debian/mlmodel.yaml)")
+    return lines

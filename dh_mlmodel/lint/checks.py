@@ -390,7 +390,25 @@ def source_checks(source: SourceInput) -> list[Hint]:
     return out
 
 
-PACKAGE_CHECKS = (stage_findings, file_checks, record_checks, policy_checks, copyright_checks)
+def training_notice_checks(scan: PackageScan) -> list[Hint]:
+    """Under training-inputs-honoured, each training input the record lists has its notice in the copyright file."""
+    from ..declaration import TRAINING_INPUTS_HONOURED
+    from ..deliver.copyright import missing_training_notices
+
+    out = []
+    for path, record in _records(scan):
+        inputs = record.get("inputs") if isinstance(record.get("inputs"), dict) else {}
+        listed = inputs.get("training_inputs")
+        if record.get("profile") != TRAINING_INPUTS_HONOURED or not isinstance(listed, list):
+            continue
+        datasets = [d for d in listed if isinstance(d, dict)]
+        for problem in missing_training_notices(scan.copyright or "", datasets):
+            out.append(Hint("mlmodel-training-input-notice-missing", scan.package, pointer=path,
+                            note=_one_line(f"model {record.get('model')}: {problem}")))
+    return out
+
+
+PACKAGE_CHECKS = (stage_findings, file_checks, record_checks, policy_checks, copyright_checks, training_notice_checks)
 GROUP_CHECKS = (duplicate_files, empty_split_packages, license_conflicts)
 
 
