@@ -186,17 +186,18 @@ def header_stanza(upstream_name: str, source_url: str | None) -> str:
 _OUR_DISCLAIMER = re.compile(r"^(?:Disclaimer:\s*)?ML-Policy: \S+ is placed ")
 
 
-def _with_disclaimer(header: str, lines: list[str]) -> str:
+def _with_disclaimer(header: str, lines: list[str], eol: str = "\n") -> str:
     """The header paragraph with our ML-Policy lines in Disclaimer: (ML-Policy's marking proposal).
 
     Lines we wrote before are replaced (a verdict changes when the declaration
-    does); what a human wrote in the field stays as it was.
+    does); what a human wrote in the field stays as it was, line ends included.
     """
-    hl = header.rstrip("\n").split("\n")
+    hl = header.splitlines(keepends=True)
     start = next((i for i, line in enumerate(hl) if line.lower().startswith("disclaimer:")), None)
+    if start is None and not lines:
+        return header
+    hl = [_ended(line, eol) for line in hl]
     if start is None:
-        if not lines:
-            return header
         at, kept = len(hl), []
     else:
         end = start + 1
@@ -210,25 +211,41 @@ def _with_disclaimer(header: str, lines: list[str]) -> str:
         at = start
         del hl[start:end]
     if kept and lines:
-        field = [*kept, " .", *(f" {line}" for line in lines)]
+        field = [*kept, " ." + eol, *(f" {line}{eol}" for line in lines)]
     elif lines:
-        field = [f"Disclaimer: {lines[0]}", *(f" {line}" for line in lines[1:])]
+        field = [f"Disclaimer: {lines[0]}{eol}", *(f" {line}{eol}" for line in lines[1:])]
     else:
         field = kept
     hl[at:at] = field
-    return "\n".join(hl) + "\n"
+    return "".join(hl)
+
+
+def _ended(chunk: str, eol: str) -> str:
+    """CHUNK with a line end after its last line (its own, or EOL when the file ended without one)."""
+    return chunk if chunk.endswith(("\n", "\r")) else chunk + eol
+
+
+def line_end(text: str | None) -> str:
+    """The file's line end, from its first line: CRLF files get our paragraphs in CRLF too."""
+    return "\r\n" if text and text.split("\n", 1)[0].endswith("\r") else "\n"
 
 
 def merge_copyright(existing: str | None, models: list[ModelCopyright], header: str) -> str:
-    """EXISTING with the models' managed stanzas replaced or added; human paragraphs kept byte for byte."""
+    """EXISTING with the models' managed stanzas replaced or added; human paragraphs kept byte for byte.
+
+    EXISTING must be read without newline translation (open(..., newline="")):
+    a CRLF file keeps its CRLF, and what we add is written with its line end.
+    """
+    eol = line_end(existing)
+    ours = (lambda text: text.replace("\n", eol)) if eol != "\n" else (lambda text: text)
     chunks = split_paragraphs(existing) if existing else [header]
     paras = [i for i, c in enumerate(chunks) if c.strip()]
     if not paras:
         chunks, paras = [header], [0]
     disclaimer = [m.non_main for m in models if m.non_main]
-    chunks[paras[0]] = _with_disclaimer(chunks[paras[0]], disclaimer)
+    chunks[paras[0]] = _with_disclaimer(chunks[paras[0]], disclaimer, eol)
     for m in models:
-        stanza = files_stanza(m)
+        stanza = ours(files_stanza(m))
         managed = [i for i in paras if _is_managed(chunks[i], m.name)]
         if managed:
             chunks[managed[0]] = stanza
@@ -237,12 +254,12 @@ def merge_copyright(existing: str | None, models: list[ModelCopyright], header: 
         # Files paragraph, which then keeps the last word for the files it names.
         star = [i for i in paras if _fields(chunks[i]).get("Files", "").split() == ["*"]]
         at = star[0] if star else paras[0]
-        chunks[at:at + 1] = [chunks[at].rstrip("\n") + "\n", "\n", stanza]
+        chunks[at:at + 1] = [_ended(chunks[at], eol), eol, stanza]
         paras = [i for i, c in enumerate(chunks) if c.strip()]
     for name, text in sorted({(m.license, m.license_text) for m in models if " " not in m.license}):
         if not _defines_license(chunks, name):
-            chunks[-1] = chunks[-1].rstrip("\n") + "\n" if chunks[-1].strip() else chunks[-1]
-            chunks += ["\n", license_stanza(name, text)]
+            chunks[-1] = _ended(chunks[-1], eol) if chunks[-1].strip() else chunks[-1]
+            chunks += [eol, ours(license_stanza(name, text))]
     return "".join(chunks)
 
 
@@ -312,6 +329,17 @@ def model_copyright(decl, directory: str, relpaths: Iterable[str], verdict, lice
                     f"under the {verdict.profile} profile, rule {verdict.rule}.")
     return ModelCopyright(decl.name, _patterns(directory, relpaths, bool(getattr(decl, "exclude", ()))), holders,
                           license_name, text, tuple(_summary_lines(decl, verdict)), non_main)
+
+
+def read_text_exact(path: Path) -> str | None:
+    """The file's text with its line ends as they are (CRLF stays CRLF), or None when there is none."""
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CopyrightError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def check_parses(text: str, path: Path) -> None:
