@@ -5,6 +5,7 @@ lintian apply (last matching Files: paragraph wins).
 """
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from pathlib import Path
@@ -33,9 +34,55 @@ def read_copyright(path: Path) -> dep5.Copyright | None:
         raise CopyrightError(path, f"cannot parse: {exc}") from None
 
 
-def uncovered(copyright_file: dep5.Copyright, source_paths: Iterable[str]) -> list[str]:
-    """The source-tree paths no Files: paragraph matches."""
-    return sorted(p for p in source_paths if copyright_file.find_files_paragraph(p) is None)
+def uncovered(copyright_file: dep5.Copyright, source_paths: Iterable[str],
+              path: Path = Path("debian/copyright")) -> list[str]:
+    """The source-tree paths no Files: paragraph matches.
+
+    python-debian compiles a Files: pattern only when it matches with it, so
+    a pattern it refuses (a backslash before anything but `\\`, `*`, `?`)
+    fails here, not at parse time: a one-line error naming the pattern.
+    """
+    try:
+        return sorted(p for p in source_paths if copyright_file.find_files_paragraph(p) is None)
+    except dep5.Error as exc:
+        bad = next((g for para in copyright_file.all_files_paragraphs() for g in para.files
+                    if not _compiles(g)), "?")
+        raise CopyrightError(path, f"Files: pattern {bad!r} is not DEP-5 ({exc})") from None
+
+
+def _compiles(glob: str) -> bool:
+    try:
+        dep5.globs_to_re([glob])
+        return True
+    except dep5.Error:
+        return False
+
+
+# DEP-5 (copyright-format 1.0, "Files" field): a backslash takes the magic from the next character, and
+# only `\*`, `\?` and `\\` are allowed; the field is whitespace-separated.
+_GLOB_ESCAPES = {"\\": "\\\\", "*": "\\*", "?": "\\?"}
+
+
+def check_name_utf8(relpath: str, where: Path | str | None = None) -> None:
+    """Refuse a file name that is not UTF-8 (a filesystem name decoded with surrogateescape).
+
+    debian/copyright, the records and dpkg's file lists are UTF-8 text; no
+    pattern in them can name such a file, and lintian rejects it
+    (file-name-is-not-valid-UTF-8).
+    """
+    try:
+        relpath.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(relpath).decode("utf-8", "backslashreplace")
+        raise CopyrightError(where or shown, f"file name '{shown}' is not valid UTF-8; Debian file names must be "
+                             "(rename the file)") from None
+
+
+def dep5_pattern(relpath: str) -> str:
+    """The DEP-5 Files: pattern matching RELPATH: `\\`, `*` and `?` escaped, whitespace and control
+    characters (which the whitespace-separated field cannot hold) as `?`, one character."""
+    check_name_utf8(relpath)
+    return "".join(_GLOB_ESCAPES.get(c) or ("?" if c.isspace() or not c.isprintable() else c) for c in relpath)
 
 
 # -- generating stanzas (`mlmodel copyright`) -----------------------------------------
@@ -286,11 +333,13 @@ def dep5_expression(expression: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _patterns(directory: str, relpaths: Iterable[str], excluded: bool) -> tuple[str, ...]:
+    relpaths = list(relpaths)
+    for p in relpaths:
+        check_name_utf8(p)
     if directory not in ("", ".") and not excluded:
-        return (f"{directory}/*",)
+        return (f"{dep5_pattern(directory)}/*",)
     prefix = "" if directory in ("", ".") else f"{directory}/"
-    # DEP-5 patterns are whitespace-separated: `?` stands for a space in a name.
-    return tuple(sorted(prefix + p.replace(" ", "?") for p in relpaths))
+    return tuple(sorted(dep5_pattern(prefix + p) for p in relpaths))
 
 
 def _summary_lines(decl, verdict) -> list[str]:
