@@ -34,6 +34,9 @@ RECOMPUTED = frozenset({"onnx-external-data-missing", "onnx-external-data-symlin
 # A package holding only these is empty (dh_installdocs / dh_lintian boilerplate).
 BOILERPLATE = ("copyright", "changelog.gz", "changelog.Debian.gz", "NEWS.Debian.gz", "README.Debian")
 SPLIT_SUFFIXES = ("-tokenizer", "-doc", "-weights", "-config", "-data")
+# Tags of the pickle scanner (risk/containers.py), whose member is a path inside a zip, tar or
+# compressed stream; other stages' members (a JSON key, a GGUF key) stay in the note only.
+CONTAINER_TAG_PREFIXES = ("pickle-", "archive-", "numpy-", "torchscript-", "compressed-")
 
 
 @dataclass(frozen=True)
@@ -105,8 +108,8 @@ def stage_findings(scan: PackageScan) -> list[Hint]:
             note = f"{f.member}: {f.message}" if f.member and f.member not in f.message else f.message
             if shipped.partial and f.tag == "malformed-model-file":
                 note += " (header-only read)"
-            # the member path inside the file (usr/…/model.pt:archive/data.pkl) says where the finding is
-            pointer = f"{path}:{f.member}" if f.member else path
+            # the member inside a container (usr/…/model.pt:archive/data.pkl) says where the pickle is
+            pointer = f"{path}:{f.member}" if f.member and f.tag.startswith(CONTAINER_TAG_PREFIXES) else path
             out.append(Hint(f.tag, scan.package, note=_one_line(note), pointer=pointer, severity=f.severity))
     return out
 
