@@ -192,7 +192,7 @@ def _inspect_spool(stream: IO[bytes], member: Member, model: str, rel: str, work
     return ShippedFile(member, digest, model, facts, utf8.error if utf8 else "", partial)
 
 
-def _scan_outside(target: Path, member: Member, partial: bool) -> ArtifactFacts:
+def _scan_outside(target: Path, member: Member) -> ArtifactFacts:
     """What a file outside the model root is (detect) and what the risk stage's pickle scanner finds in it."""
     try:
         artifact = detect(target, member.path)
@@ -200,8 +200,10 @@ def _scan_outside(target: Path, member: Member, partial: bool) -> ArtifactFacts:
         artifact = Artifact(path=target, relpath=member.path, size=member.size, format="other", role="")
         return ArtifactFacts(artifact=artifact, findings=(Finding("file-unreadable", "error", exc.reason,
                                                                   member.path),))
-    # A header-only spool is a safetensors or GGUF header, which no pickle reader gets past.
-    return ArtifactFacts(artifact=artifact, findings=() if partial else tuple(risk.scan_file(target, member.path)))
+    # Scanned even from a header-only spool: bytes that pass for a safetensors length and `{` can
+    # also start a pickle (`\x80\x02U\x05` + 4 zero bytes + `{`…), and what a pickle loader would
+    # read past the spooled header is zeros here, which no walk gets through: it fails closed.
+    return ArtifactFacts(artifact=artifact, findings=tuple(risk.scan_file(target, member.path)))
 
 
 def _outside_spool(stream: IO[bytes], member: Member, workdir: Path, keep: bool) -> tuple[ShippedFile, bytes | None]:
@@ -209,7 +211,7 @@ def _outside_spool(stream: IO[bytes], member: Member, workdir: Path, keep: bool)
     target = workdir / OUTSIDE_SPOOL
     try:
         digest, partial, data = _spool(stream, member, target, None, keep)
-        facts = _scan_outside(target, member, partial)
+        facts = _scan_outside(target, member)
     finally:
         target.unlink(missing_ok=True)
     return ShippedFile(member, digest, "", facts, "", partial), data

@@ -171,3 +171,19 @@ def test_sparse_member_is_not_read_as_its_claimed_size(tmp_path):
         assert scan.members["usr/share/foo/holes"].kind == "sparse" and "usr/share/foo/holes" not in scan.files
         assert _by_tag(hints(deb), "mlmodel-unsupported-member-type") == [
             ("usr/share/foo/holes", "GNU/PAX sparse file (its holes are not read; dpkg does not unpack it)")]
+
+
+def test_pickle_that_passes_for_a_safetensors_header_outside_the_root(tmp_path, monkeypatch):
+    """`\\x80\\x02U\\x05` + 4 zeros + `{` reads as a safetensors length (89,457,280) and JSON start, so lint
+    spools only that "header"; it is also a pickle that calls posix.system: scanned all the same."""
+    monkeypatch.setattr(inputs, "DATA_RATIO_LIMIT", 100_000)  # the zero padding compresses like a bomb
+    payload = b"\x80\x02U\x05\x00\x00\x00\x00{" + b"0cposix\nsystem\nX\x04\x00\x00\x00true\x85R."
+    size = 8 + int.from_bytes(payload[:8], "little") + 4096  # longer than the "header": a header-only spool
+    spec = demo_spec()
+    spec.files["usr/lib/foo/weights.bin"] = payload + bytes(size - len(payload))
+    deb = build_deb(with_record(spec), tmp_path)
+    assert scan_deb(deb).files["usr/lib/foo/weights.bin"].partial
+    found = hints(deb)
+    assert ("usr/lib/foo/weights.bin", "pickle-imports-dangerous-callable") in {(h["pointer"], h["tag"])
+                                                                                for h in found}
+    assert "mlmodel-model-file-outside-model-root" in {h["tag"] for h in found}
