@@ -118,7 +118,8 @@ def member_checks(scan: PackageScan) -> list[Hint]:
     """Member names dpkg must not be handed, members lint cannot read as files, and a scan cut short."""
     out = []
     for path, member in sorted(scan.members.items()):
-        for what, name in (("member", path), ("hard link target", member.linkname if member.kind == "hardlink" else "")):
+        link = member.linkname if member.kind == "hardlink" else ""
+        for what, name in (("member", path), ("hard link target", link)):
             why = _unsafe_name(name)
             if why:
                 out.append(Hint("mlmodel-unsafe-member-path", scan.package, note=_one_line(f"{what} {why}: {name!r}"),

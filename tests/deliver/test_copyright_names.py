@@ -122,8 +122,8 @@ def test_init_refuses_a_non_utf8_name_before_writing(tmp_path, capsys, monkeypat
     shutil.copytree(DEMO / "model", model)
     shutil.copy(model / "model.safetensors", os.fsencode(model) + b"/extra\xff.safetensors")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "init", "--maintainer", "Jane Doe <jane@example.org>",
-                           str(model)], capture_output=True, text=True, cwd=TOP, env=env)
+    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "init", "--maintainer",
+                           "Jane Doe <jane@example.org>", str(model)], capture_output=True, text=True, cwd=TOP, env=env)
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [f"mlmodel: error: {model}: file name 'extra\\xff.safetensors' is not valid "
                                         "UTF-8; Debian file names must be (rename the file)"]
