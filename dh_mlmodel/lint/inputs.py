@@ -320,8 +320,10 @@ def data_stream(path: Path) -> Iterator[IO[bytes]]:
     limited = False
     try:
         yield proc.stdout
-    except DataLimit:
-        limited = True  # we stopped reading: dpkg-deb's broken pipe is not the reason
+    except (DataLimit, GeneratorExit):
+        # We stopped reading (a limit, or the scan closed iter_data after one): dpkg-deb's broken pipe,
+        # if it sees the closed pipe before the kill, is not the reason.
+        limited = True
         raise
     finally:
         proc.stdout.close()
