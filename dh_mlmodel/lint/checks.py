@@ -121,8 +121,9 @@ def member_checks(scan: PackageScan) -> list[Hint]:
         link = member.linkname if member.kind == "hardlink" else ""
         for what, name in (("member", path), ("hard link target", link)):
             why = _unsafe_name(name)
-            if why:
-                out.append(Hint("mlmodel-unsafe-member-path", scan.package, note=_one_line(f"{what} {why}: {name!r}"),
+            if why:  # the member's own name is the pointer; a link target is shown in the note
+                note = f"{what} {why}" + (f": {name!r}" if name != path else "")
+                out.append(Hint("mlmodel-unsafe-member-path", scan.package, note=_one_line(note),
                                 pointer=_one_line(path)))
         if member.kind == "sparse":
             out.append(Hint("mlmodel-unsupported-member-type", scan.package, pointer=_one_line(path),

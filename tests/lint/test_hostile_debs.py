@@ -59,10 +59,9 @@ def test_dotdot_absolute_and_hard_link_members_are_errors(tmp_path):
     assert "/etc/evil.conf" in listing and "m/../../../../etc/cron.d/evil" in listing
     found = hints(deb)
     assert _by_tag(found, "mlmodel-unsafe-member-path") == [
-        ("/etc/evil.conf", "member is absolute: '/etc/evil.conf'"),
+        ("/etc/evil.conf", "member is absolute"),
         ("usr/share/doc/evil/link", "hard link target has a '..' component: '../../../../etc/shadow'"),
-        ("usr/share/mlmodel/m/../../../../etc/cron.d/evil",
-         "member has a '..' component: 'usr/share/mlmodel/m/../../../../etc/cron.d/evil'"),
+        ("usr/share/mlmodel/m/../../../../etc/cron.d/evil", "member has a '..' component"),
     ]
     assert lint(deb).returncode == 1
 
