@@ -74,7 +74,8 @@ def check_name_utf8(relpath: str, where: Path | str | None = None) -> None:
         relpath.encode("utf-8")
     except UnicodeEncodeError:
         shown = os.fsencode(relpath).decode("utf-8", "backslashreplace")
-        raise CopyrightError(where or shown, f"file name '{shown}' is not valid UTF-8; Debian file names must be "
+        what = f"file name '{shown}'" if where else "the file name"
+        raise CopyrightError(where or shown, f"{what} is not valid UTF-8; Debian file names must be "
                              "(rename the file)") from None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -64,7 +65,7 @@ def test_non_utf8_name_is_refused_in_one_line():
     name = os.fsdecode(b"extra\xff.safetensors")
     with pytest.raises(CopyrightError) as caught:
         dep5gen.dep5_pattern(name)
-    assert caught.value.one_line() == ("extra\\xff.safetensors: file name 'extra\\xff.safetensors' is not valid UTF-8; "
+    assert caught.value.one_line() == ("extra\\xff.safetensors: the file name is not valid UTF-8; "
                                        "Debian file names must be (rename the file)")
 
 
@@ -113,10 +114,23 @@ def test_copyright_refuses_a_non_utf8_name_and_writes_nothing(tmp_path, capsys):
     assert (src / "debian/copyright").read_bytes() == before
 
 
+@pytest.mark.skipif(not shutil.which("dh_testdir"), reason="debhelper not installed")
+def test_dh_mlmodel_refuses_a_non_utf8_name_before_installing(tmp_path):
+    """dh_mlmodel run by hand in the demo tree: one error line naming the file, nothing installed."""
+    from conftest import intree_env
+
+    src = tmp_path / "demo-embed-1.0"
+    shutil.copytree(DEMO, src, symlinks=True)
+    shutil.copy(src / "model/config.json", os.fsencode(src / "model") + b"/bad\xff.json")
+    proc = subprocess.run(["dh_mlmodel"], cwd=src, env=intree_env(), capture_output=True, text=True)
+    assert (proc.returncode, proc.stderr.splitlines()) == (255, [
+        "dh_mlmodel: error: model/bad\\xff.json: the file name is not valid UTF-8; Debian file names must be "
+        "(rename the file)"])
+    assert not [p for p in (src / "debian").iterdir() if p.is_dir() and p.name.startswith("demo-embed")]
+
+
 @pytest.mark.skipif(not shutil.which("debmake"), reason="debmake not installed (apt install debmake)")
 def test_init_refuses_a_non_utf8_name_before_writing(tmp_path, capsys, monkeypatch):
-    import subprocess
-
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764158400")
     model = tmp_path / "demo-embed"
     shutil.copytree(DEMO / "model", model)
