@@ -161,11 +161,13 @@ def _check_sections(ctx: DhContext, verdict, placements) -> None:
 
 
 def _check_copyright(ctx: DhContext, planned: list[PlannedModel]) -> None:
+    paths = [(m.directory / p.relpath).as_posix() for m in planned for p in m.placements]
+    for path in paths:  # before anything is installed: no record, md5sums or copyright can name it
+        copyright_check.check_name_utf8(path)
     parsed = copyright_check.read_copyright(Path("debian/copyright"))
     if parsed is None:
         ctx.warning("debian/copyright is not machine-readable (DEP-5): cannot check it covers the model files")
         return
-    paths = [(m.directory / p.relpath).as_posix() for m in planned for p in m.placements]
     missing = copyright_check.uncovered(parsed, [p.removeprefix("./") for p in paths])
     if missing:
         ctx.error("debian/copyright has no Files: paragraph covering " + ", ".join(missing))

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
         dep5gen.model_copyright(m.decl, m.directory.as_posix(), [f.artifact.relpath for f in m.files],
                                 m.verdict, m.license, args.source_dir / m.directory), m) for m in tree.models]
     path = args.source_dir / "debian/copyright"
-    existing = path.read_text(encoding="utf-8") if path.exists() else None
+    existing = dep5gen.read_text_exact(path)
     upstream = next((m.decl.upstream.url for m in tree.models if m.decl.upstream.url), None)
     merged = dep5gen.merge_copyright(existing, models, dep5gen.header_stanza(tree.source_name, upstream))
     dep5gen.check_parses(merged, path)

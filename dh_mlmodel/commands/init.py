@@ -29,6 +29,7 @@ from ..bootstrap import InitError, debmake, layout, render
 from ..bootstrap.context import template_context
 from ..bootstrap.plan import InitPlan, excludes_for, make_plan
 from ..declaration import unsafe_char
+from ..deliver.copyright import check_name_utf8
 from ..inspect import ModelReport, inspect_files, inspect_model_dir
 
 HELP = "write a complete debian/ for a model directory or file (debmake skeleton + dh-mlmodel templates)"
@@ -97,6 +98,8 @@ def inspect_target(target: Path) -> tuple[ModelReport, str]:
     if not target.is_dir():
         raise InitUsageError(target, "no such model directory or file")
     report = inspect_model_dir(target, exclude=excludes_for(target), hash=False)
+    for f in report.files:  # before anything is written: debian/copyright could not name it
+        check_name_utf8(f.artifact.relpath, target)
     if not any(f.artifact.role in MODEL_ROLES for f in report.files):
         raise InitUsageError(target, "holds no model files (no weights or tokenizer found by content)")
     return report, target.resolve().name

@@ -5,6 +5,7 @@ lintian apply (last matching Files: paragraph wins).
 """
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from pathlib import Path
@@ -33,9 +34,56 @@ def read_copyright(path: Path) -> dep5.Copyright | None:
         raise CopyrightError(path, f"cannot parse: {exc}") from None
 
 
-def uncovered(copyright_file: dep5.Copyright, source_paths: Iterable[str]) -> list[str]:
-    """The source-tree paths no Files: paragraph matches."""
-    return sorted(p for p in source_paths if copyright_file.find_files_paragraph(p) is None)
+def uncovered(copyright_file: dep5.Copyright, source_paths: Iterable[str],
+              path: Path = Path("debian/copyright")) -> list[str]:
+    """The source-tree paths no Files: paragraph matches.
+
+    python-debian compiles a Files: pattern only when it matches with it, so
+    a pattern it refuses (a backslash before anything but `\\`, `*`, `?`)
+    fails here, not at parse time: a one-line error naming the pattern.
+    """
+    try:
+        return sorted(p for p in source_paths if copyright_file.find_files_paragraph(p) is None)
+    except dep5.Error as exc:
+        bad = next((g for para in copyright_file.all_files_paragraphs() for g in para.files
+                    if not _compiles(g)), "?")
+        raise CopyrightError(path, f"Files: pattern {bad!r} is not DEP-5 ({exc})") from None
+
+
+def _compiles(glob: str) -> bool:
+    try:
+        dep5.globs_to_re([glob])
+        return True
+    except dep5.Error:
+        return False
+
+
+# DEP-5 (copyright-format 1.0, "Files" field): a backslash takes the magic from the next character, and
+# only `\*`, `\?` and `\\` are allowed; the field is whitespace-separated.
+_GLOB_ESCAPES = {"\\": "\\\\", "*": "\\*", "?": "\\?"}
+
+
+def check_name_utf8(relpath: str, where: Path | str | None = None) -> None:
+    """Refuse a file name that is not UTF-8 (a filesystem name decoded with surrogateescape).
+
+    debian/copyright, the records and dpkg's file lists are UTF-8 text; no
+    pattern in them can name such a file, and lintian rejects it
+    (file-name-is-not-valid-UTF-8).
+    """
+    try:
+        relpath.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(relpath).decode("utf-8", "backslashreplace")
+        what = f"file name '{shown}'" if where else "the file name"
+        raise CopyrightError(where or shown, f"{what} is not valid UTF-8; Debian file names must be "
+                             "(rename the file)") from None
+
+
+def dep5_pattern(relpath: str) -> str:
+    """The DEP-5 Files: pattern matching RELPATH: `\\`, `*` and `?` escaped, whitespace and control
+    characters (which the whitespace-separated field cannot hold) as `?`, one character."""
+    check_name_utf8(relpath)
+    return "".join(_GLOB_ESCAPES.get(c) or ("?" if c.isspace() or not c.isprintable() else c) for c in relpath)
 
 
 # -- generating stanzas (`mlmodel copyright`) -----------------------------------------
@@ -186,17 +234,18 @@ def header_stanza(upstream_name: str, source_url: str | None) -> str:
 _OUR_DISCLAIMER = re.compile(r"^(?:Disclaimer:\s*)?ML-Policy: \S+ is placed ")
 
 
-def _with_disclaimer(header: str, lines: list[str]) -> str:
+def _with_disclaimer(header: str, lines: list[str], eol: str = "\n") -> str:
     """The header paragraph with our ML-Policy lines in Disclaimer: (ML-Policy's marking proposal).
 
     Lines we wrote before are replaced (a verdict changes when the declaration
-    does); what a human wrote in the field stays as it was.
+    does); what a human wrote in the field stays as it was, line ends included.
     """
-    hl = header.rstrip("\n").split("\n")
+    hl = header.splitlines(keepends=True)
     start = next((i for i, line in enumerate(hl) if line.lower().startswith("disclaimer:")), None)
+    if start is None and not lines:
+        return header
+    hl = [_ended(line, eol) for line in hl]
     if start is None:
-        if not lines:
-            return header
         at, kept = len(hl), []
     else:
         end = start + 1
@@ -210,25 +259,41 @@ def _with_disclaimer(header: str, lines: list[str]) -> str:
         at = start
         del hl[start:end]
     if kept and lines:
-        field = [*kept, " .", *(f" {line}" for line in lines)]
+        field = [*kept, " ." + eol, *(f" {line}{eol}" for line in lines)]
     elif lines:
-        field = [f"Disclaimer: {lines[0]}", *(f" {line}" for line in lines[1:])]
+        field = [f"Disclaimer: {lines[0]}{eol}", *(f" {line}{eol}" for line in lines[1:])]
     else:
         field = kept
     hl[at:at] = field
-    return "\n".join(hl) + "\n"
+    return "".join(hl)
+
+
+def _ended(chunk: str, eol: str) -> str:
+    """CHUNK with a line end after its last line (its own, or EOL when the file ended without one)."""
+    return chunk if chunk.endswith(("\n", "\r")) else chunk + eol
+
+
+def line_end(text: str | None) -> str:
+    """The file's line end, from its first line: CRLF files get our paragraphs in CRLF too."""
+    return "\r\n" if text and text.split("\n", 1)[0].endswith("\r") else "\n"
 
 
 def merge_copyright(existing: str | None, models: list[ModelCopyright], header: str) -> str:
-    """EXISTING with the models' managed stanzas replaced or added; human paragraphs kept byte for byte."""
+    """EXISTING with the models' managed stanzas replaced or added; human paragraphs kept byte for byte.
+
+    EXISTING must be read without newline translation (open(..., newline="")):
+    a CRLF file keeps its CRLF, and what we add is written with its line end.
+    """
+    eol = line_end(existing)
+    ours = (lambda text: text.replace("\n", eol)) if eol != "\n" else (lambda text: text)
     chunks = split_paragraphs(existing) if existing else [header]
     paras = [i for i, c in enumerate(chunks) if c.strip()]
     if not paras:
         chunks, paras = [header], [0]
     disclaimer = [m.non_main for m in models if m.non_main]
-    chunks[paras[0]] = _with_disclaimer(chunks[paras[0]], disclaimer)
+    chunks[paras[0]] = _with_disclaimer(chunks[paras[0]], disclaimer, eol)
     for m in models:
-        stanza = files_stanza(m)
+        stanza = ours(files_stanza(m))
         managed = [i for i in paras if _is_managed(chunks[i], m.name)]
         if managed:
             chunks[managed[0]] = stanza
@@ -237,12 +302,12 @@ def merge_copyright(existing: str | None, models: list[ModelCopyright], header: 
         # Files paragraph, which then keeps the last word for the files it names.
         star = [i for i in paras if _fields(chunks[i]).get("Files", "").split() == ["*"]]
         at = star[0] if star else paras[0]
-        chunks[at:at + 1] = [chunks[at].rstrip("\n") + "\n", "\n", stanza]
+        chunks[at:at + 1] = [_ended(chunks[at], eol), eol, stanza]
         paras = [i for i, c in enumerate(chunks) if c.strip()]
     for name, text in sorted({(m.license, m.license_text) for m in models if " " not in m.license}):
         if not _defines_license(chunks, name):
-            chunks[-1] = chunks[-1].rstrip("\n") + "\n" if chunks[-1].strip() else chunks[-1]
-            chunks += ["\n", license_stanza(name, text)]
+            chunks[-1] = _ended(chunks[-1], eol) if chunks[-1].strip() else chunks[-1]
+            chunks += [eol, ours(license_stanza(name, text))]
     return "".join(chunks)
 
 
@@ -269,11 +334,13 @@ def dep5_expression(expression: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _patterns(directory: str, relpaths: Iterable[str], excluded: bool) -> tuple[str, ...]:
+    relpaths = list(relpaths)
+    for p in relpaths:
+        check_name_utf8(p)
     if directory not in ("", ".") and not excluded:
-        return (f"{directory}/*",)
+        return (f"{dep5_pattern(directory)}/*",)
     prefix = "" if directory in ("", ".") else f"{directory}/"
-    # DEP-5 patterns are whitespace-separated: `?` stands for a space in a name.
-    return tuple(sorted(prefix + p.replace(" ", "?") for p in relpaths))
+    return tuple(sorted(dep5_pattern(prefix + p) for p in relpaths))
 
 
 def _summary_lines(decl, verdict) -> list[str]:
@@ -312,6 +379,17 @@ def model_copyright(decl, directory: str, relpaths: Iterable[str], verdict, lice
                     f"under the {verdict.profile} profile, rule {verdict.rule}.")
     return ModelCopyright(decl.name, _patterns(directory, relpaths, bool(getattr(decl, "exclude", ()))), holders,
                           license_name, text, tuple(_summary_lines(decl, verdict)), non_main)
+
+
+def read_text_exact(path: Path) -> str | None:
+    """The file's text with its line ends as they are (CRLF stays CRLF), or None when there is none."""
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CopyrightError(path, f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def check_parses(text: str, path: Path) -> None:

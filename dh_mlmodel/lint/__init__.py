@@ -41,7 +41,7 @@ def _overrides(group: InputGroup) -> list[Override]:
 def lint_set(input_set: InputSet) -> list[Judged]:
     """Raises LintInputError when one of the set's files cannot be read."""
     group = InputGroup(input_set.origin, tuple(scan_deb(p) for p in input_set.debs),
-                       tuple(read_dsc(p) for p in input_set.dscs))
+                       tuple(read_dsc(p) for p in input_set.dscs), input_set if input_set.source else None)
     hints = run_checks(group)
     judged, extra = apply(hints, _overrides(group), {s.package: s.control.architecture for s in group.packages})
     return judged + [Judged(h) for h in extra]

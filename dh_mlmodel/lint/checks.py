@@ -18,10 +18,11 @@ from typing import Iterable, Iterator
 from debian import copyright as dep5
 
 from .. import licenses
+from ..risk.containers import PICKLE_FAMILY_TAG
 from ..formats import lfs, modelcard
 from ..model import Finding, Verdict
 from ..policy import SECTION_RANK, area_of, section_findings
-from .inputs import SourceInput
+from .inputs import InputSet, SourceInput
 from .scan import MODEL_ROOT, PackageScan, ShippedFile, model_of
 
 VCS_NAMES = frozenset({".git", ".gitattributes", ".gitignore", ".gitmodules", ".gitkeep", ".hg", ".hgignore",
@@ -33,6 +34,9 @@ RECOMPUTED = frozenset({"onnx-external-data-missing", "onnx-external-data-symlin
 # A package holding only these is empty (dh_installdocs / dh_lintian boilerplate).
 BOILERPLATE = ("copyright", "changelog.gz", "changelog.Debian.gz", "NEWS.Debian.gz", "README.Debian")
 SPLIT_SUFFIXES = ("-tokenizer", "-doc", "-weights", "-config", "-data")
+# Tags of the pickle scanner (risk/containers.py), whose member is a path inside a zip, tar or
+# compressed stream; other stages' members (a JSON key, a GGUF key) stay in the note only.
+CONTAINER_TAG_PREFIXES = ("pickle-", "archive-", "numpy-", "torchscript-", "compressed-")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class InputGroup:
     origin: str
     packages: tuple[PackageScan, ...]
     sources: tuple[SourceInput, ...]
+    changes: InputSet | None = None  # the .changes read, when the set is one
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -103,7 +108,51 @@ def stage_findings(scan: PackageScan) -> list[Hint]:
             note = f"{f.member}: {f.message}" if f.member and f.member not in f.message else f.message
             if shipped.partial and f.tag == "malformed-model-file":
                 note += " (header-only read)"
-            out.append(Hint(f.tag, scan.package, note=_one_line(note), pointer=path, severity=f.severity))
+            # the member inside a container (usr/…/model.pt:archive/data.pkl) says where the pickle is
+            pointer = f"{path}:{f.member}" if f.member and f.tag.startswith(CONTAINER_TAG_PREFIXES) else path
+            out.append(Hint(f.tag, scan.package, note=_one_line(note), pointer=pointer, severity=f.severity))
+    return out
+
+
+def member_checks(scan: PackageScan) -> list[Hint]:
+    """Member names dpkg must not be handed, members lint cannot read as files, and a scan cut short."""
+    out = []
+    for path, member in sorted(scan.members.items()):
+        link = member.linkname if member.kind == "hardlink" else ""
+        for what, name in (("member", path), ("hard link target", link)):
+            why = _unsafe_name(name)
+            if why:  # the member's own name is the pointer; a link target is shown in the note
+                note = f"{what} {why}" + (f": {name!r}" if name != path else "")
+                out.append(Hint("mlmodel-unsafe-member-path", scan.package, note=_one_line(note),
+                                pointer=_one_line(path)))
+        if member.kind == "sparse":
+            out.append(Hint("mlmodel-unsupported-member-type", scan.package, pointer=_one_line(path),
+                            note="GNU/PAX sparse file (its holes are not read; dpkg does not unpack it)"))
+    if scan.limit:
+        out.append(Hint("mlmodel-data-limit-exceeded", scan.package, note=_one_line(scan.limit)))
+    return out
+
+
+def _unsafe_name(name: str) -> str:
+    if name.startswith("/"):
+        return "is absolute"
+    if ".." in name.split("/"):
+        return "has a '..' component"
+    return ""
+
+
+def outside_model_root(scan: PackageScan) -> list[Hint]:
+    """Pickles and model files anywhere but usr/share/mlmodel/<model>/, where dh_mlmodel checked them."""
+    out = []
+    for path, shipped in sorted(scan.files.items()):
+        if not shipped.outside or shipped.facts is None:
+            continue
+        a = shipped.facts.artifact
+        pickles = any(f.tag == PICKLE_FAMILY_TAG for f in shipped.facts.findings)
+        if a.role == "weights" or pickles:
+            what = f"{a.format} model file" if a.role == "weights" and a.format != "other" else "model file"
+            out.append(Hint("mlmodel-model-file-outside-model-root", scan.package, pointer=_one_line(path),
+                            note="pickle data" if pickles and a.role != "weights" else what))
     return out
 
 
@@ -381,6 +430,15 @@ def _content(scan: PackageScan) -> list[str]:
             and not p.startswith("usr/share/lintian/overrides/")]
 
 
+def changes_checks(group: InputGroup) -> list[Hint]:
+    """Entries of the .changes whose size or checksum is not the file's (a changed or swapped file)."""
+    changes = group.changes
+    if changes is None:
+        return []
+    return [Hint("mlmodel-changes-checksum-mismatch", changes.source, type="changes", note=_one_line(note),
+                 pointer=_one_line(name)) for name, note in changes.mismatches]
+
+
 def source_checks(source: SourceInput) -> list[Hint]:
     out = []
     for path, size, head in source.files:
@@ -408,8 +466,9 @@ def training_notice_checks(scan: PackageScan) -> list[Hint]:
     return out
 
 
-PACKAGE_CHECKS = (stage_findings, file_checks, record_checks, policy_checks, copyright_checks, training_notice_checks)
-GROUP_CHECKS = (duplicate_files, empty_split_packages, license_conflicts)
+PACKAGE_CHECKS = (stage_findings, member_checks, outside_model_root, file_checks, record_checks, policy_checks,
+                  copyright_checks, training_notice_checks)
+GROUP_CHECKS = (duplicate_files, empty_split_packages, license_conflicts, changes_checks)
 
 
 def run_checks(group: InputGroup) -> list[Hint]:

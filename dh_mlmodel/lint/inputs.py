@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
 import io
 import lzma
 import os
@@ -34,10 +35,27 @@ from ..model import MLModelError
 CONTROL_LIMIT = 16 << 20  # a control.tar bigger than this is not a package we read
 SMALL_FILE_LIMIT = 16 << 20  # records, copyright, overrides, cards: read whole up to this
 CHUNK = 1 << 20
+# A data.tar may decompress to at most this many times its compressed size plus
+# the slack, and hold at most MAX_MEMBERS members: past either, the scan stops
+# with an error (a bomb costs time in proportion to the bytes really shipped).
+DATA_RATIO_LIMIT = 200
+DATA_SLACK = 64 << 20
+MAX_MEMBERS = 200_000
+# The checksum fields of a .changes (Debian Policy §5.5) and the hash each names.
+CHANGES_SUMS = (("Files", "md5sum", "md5"), ("Checksums-Sha1", "sha1", "sha1"),
+                ("Checksums-Sha256", "sha256", "sha256"))
 
 
 class LintInputError(MLModelError):
     """An input file cannot be read (exit status 2)."""
+
+
+class DataLimit(Exception):
+    """The data.tar went past a limit (MAX_MEMBERS, DATA_RATIO_LIMIT): the scan stops there."""
+
+    def __init__(self, note: str):
+        super().__init__(note)
+        self.note = note
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,8 @@ class InputSet:
     origin: str
     debs: tuple[Path, ...]
     dscs: tuple[Path, ...]
+    source: str = ""  # the .changes's Source field
+    mismatches: tuple[tuple[str, str], ...] = ()  # (file name, what differs) for the .changes entries
 
 
 # -- .changes / argument resolution -------------------------------------------------
@@ -108,7 +128,44 @@ def read_changes(path: Path) -> InputSet:
     for listed in debs + dscs:
         if not listed.is_file():
             raise LintInputError(path, f"lists {listed.name}, which is not beside it")
-    return InputSet(str(path), debs, dscs)
+    source = (changes.get("Source") or "").split(" ")[0] or path.name.split("_")[0]
+    return InputSet(str(path), debs, dscs, source, tuple(changes_mismatches(path, changes)))
+
+
+def _digests(path: Path) -> tuple[int, dict[str, str]]:
+    sums = {algo: hashlib.new(algo) for _, _, algo in CHANGES_SUMS}
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            size += len(chunk)
+            for h in sums.values():
+                h.update(chunk)
+    return size, {algo: h.hexdigest() for algo, h in sums.items()}
+
+
+def changes_mismatches(path: Path, changes: deb822.Changes) -> list[tuple[str, str]]:
+    """Each entry of Files, Checksums-Sha1 and Checksums-Sha256 whose size or sum is not the file's.
+
+    A listed file that is not beside the .changes is not judged here (the
+    .debs and .dscs must be; read_changes says so).
+    """
+    out: list[tuple[str, str]] = []
+    seen: dict[str, tuple[int, dict[str, str]]] = {}
+    for field_name, key, algo in CHANGES_SUMS:
+        for entry in changes.get(field_name, []) or []:
+            name = entry.get("name", "")
+            listed = _listed_file(path, name)
+            if not listed.is_file():
+                continue
+            if name not in seen:
+                seen[name] = _digests(listed)
+            size, sums = seen[name]
+            if str(entry.get("size", "")) != str(size):
+                out.append((name, f"{field_name}: size {entry.get('size')} listed, {size} on disk"))
+            if str(entry.get(key, "")).lower() != sums[algo]:
+                out.append((name, f"{field_name}: {key} {str(entry.get(key, ''))[:16]}… listed, "
+                                  f"{sums[algo][:16]}… on disk"))
+    return out
 
 
 def resolve(arguments: list[str]) -> list[InputSet]:
@@ -189,6 +246,8 @@ def read_control(path: Path) -> DebControl:
 
 
 def _kind(info: tarfile.TarInfo) -> str:
+    if info.sparse is not None:
+        return "sparse"  # its holes would be zeros made up by tarfile: never read as a file
     if info.isreg():
         return "file"
     if info.isdir():
@@ -204,7 +263,8 @@ def _member(info: tarfile.TarInfo) -> Member:
     path = info.name
     while path.startswith("./"):
         path = path[2:]
-    return Member(path.rstrip("/"), _kind(info), info.mode, info.size if info.isreg() else 0,
+    kind = _kind(info)
+    return Member(path.rstrip("/"), kind, info.mode, info.size if kind == "file" else 0,
                   info.linkname if (info.issym() or info.islnk()) else "")
 
 
@@ -257,30 +317,61 @@ def data_stream(path: Path) -> Iterator[IO[bytes]]:
         return
     proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(path)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, bufsize=CHUNK)
+    limited = False
     try:
         yield proc.stdout
+    except (DataLimit, GeneratorExit):
+        # We stopped reading (a limit, or the scan closed iter_data after one): dpkg-deb's broken pipe,
+        # if it sees the closed pipe before the kill, is not the reason.
+        limited = True
+        raise
     finally:
         proc.stdout.close()
         proc.kill()
         _, err = proc.communicate()
-        if proc.returncode not in (0, -9) and err:
+        if not limited and proc.returncode not in (0, -9) and err:
             # A truncated or corrupt package: tarfile usually noticed first, but say why.
             raise LintInputError(path, err.decode("utf-8", "replace").strip().splitlines()[-1])
+
+
+class _Budget:
+    """A read-only stream that raises DataLimit once more than `limit` bytes were read from it."""
+
+    def __init__(self, raw: IO[bytes], limit: int, what: str):
+        self.raw, self.limit, self.what, self.count = raw, limit, what, 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.count += len(data)
+        if self.count > self.limit:
+            raise DataLimit(f"{self.what} decompresses to more than {self.limit} bytes "
+                            f"({DATA_RATIO_LIMIT}x its size + {DATA_SLACK >> 20} MiB); not read further")
+        return data
+
+
+def data_budget(path: Path) -> tuple[str, int]:
+    """The data.tar member's name and how many uncompressed bytes lint reads of it."""
+    name, member = _member_named(_ar_members(path), path, "data.tar")
+    return name, member.size * DATA_RATIO_LIMIT + DATA_SLACK
 
 
 def iter_data(path: Path) -> Iterator[tuple[Member, IO[bytes] | None]]:
     """Each data.tar member with a stream of its bytes (regular files only), in archive order.
 
-    The stream is valid until the next member is asked for.
+    The stream is valid until the next member is asked for.  Raises DataLimit
+    past MAX_MEMBERS members or the decompression budget (data_budget).
     """
+    name, limit = data_budget(path)
     with data_stream(path) as raw:
         try:
-            with tarfile.open(fileobj=raw, mode="r|", bufsize=CHUNK) as tar:
-                for info in tar:
+            with tarfile.open(fileobj=_Budget(raw, limit, name), mode="r|", bufsize=CHUNK) as tar:
+                for count, info in enumerate(tar, 1):
+                    if count > MAX_MEMBERS:
+                        raise DataLimit(f"{name} has more than {MAX_MEMBERS} members; not read further")
                     member = _member(info)
                     if not member.path:
                         continue
-                    yield member, (tar.extractfile(info) if info.isreg() else None)
+                    yield member, (tar.extractfile(info) if member.kind == "file" else None)
         except (tarfile.TarError, EOFError, lzma.LZMAError, OSError, zlib.error) as exc:
             raise LintInputError(path, f"data.tar: {exc}") from None
 

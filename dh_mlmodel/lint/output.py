@@ -34,7 +34,7 @@ def sort_key(judged: Judged) -> tuple:
 
 def _who(judged: Judged) -> str:
     h = judged.hint
-    return f"{h.package} source" if h.type == "source" else h.package
+    return h.package if h.type == "binary" else f"{h.package} {h.type}"  # lintian: "pkg source:", "pkg changes:"
 
 
 def hint_line(judged: Judged) -> str:

@@ -8,8 +8,12 @@ inspected.  For the formats whose describer reads only a header at the start
 (safetensors, GGUF), only that header is written and the rest of the
 temporary file is left a hole (sparse), so a 2 GB safetensors file costs a
 few KiB of disk; other formats are spooled whole (docs/tags.md, "How lint
-reads packages").  Small text files the checks need (the records, the
-copyright file, the override file, a model card) are kept in memory, capped.
+reads packages").  Every other regular file, wherever it is in the package,
+is spooled the same way (to one fixed name: a member's path never names a
+file here), detected and scanned with the risk stage's own scanner
+(risk.scan_file), so a pickle or model outside the model root is found.
+Small text files the checks need (the records, the copyright file, the
+override file, a model card) are kept in memory, capped.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ import json
 import posixpath
 import struct
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -31,12 +36,13 @@ from ..detect import detect
 from ..formats.safetensors import MAX_HEADER_SIZE
 from ..model import Artifact, ArtifactFacts, Finding, MLModelError
 from ..roles import role_for_name
-from .inputs import CHUNK, SMALL_FILE_LIMIT, DebControl, LintInputError, Member, iter_data, read_control
+from .inputs import CHUNK, SMALL_FILE_LIMIT, DataLimit, DebControl, LintInputError, Member, iter_data, read_control
 
 MODEL_ROOT = "usr/share/mlmodel/"
 RECORD_DIR = ".mlmodel"
 OVERRIDES_DIR = "usr/share/lintian/overrides/"
 CARD_NAMES = ("readme.md", "model_card.md", "modelcard.md")
+OUTSIDE_SPOOL = "outside-model-root"  # the one spool name of files outside usr/share/mlmodel/<model>/
 GGUF_MAGIC = b"GGUF"
 GGUF_HEAD = 64 << 20  # GGUF metadata (vocabularies included) fits well within this
 # File names of tokenizer files that must be text (UTF-8); sentencepiece models are binary.
@@ -52,6 +58,11 @@ class ShippedFile:
     utf8_error: str = ""  # tokenizer text that is not UTF-8: where it breaks
     partial: bool = False  # inspected from a header-only spool
 
+    @property
+    def outside(self) -> bool:
+        """Not under usr/share/mlmodel/<model>/ (its facts are detect's and the pickle scanner's only)."""
+        return not self.model
+
 
 @dataclass(frozen=True)
 class PackageScan:
@@ -63,6 +74,7 @@ class PackageScan:
     copyright: str | None = None
     overrides: str | None = None
     cards: dict[str, str] = field(default_factory=dict)  # doc path -> text
+    limit: str = ""  # why the data.tar was not read to its end (inputs.DataLimit), if it was not
 
     @property
     def package(self) -> str:
@@ -122,9 +134,14 @@ def _spool_limit(head: bytes, size: int) -> int:
     return size
 
 
-def _spool(stream: IO[bytes], member: Member, target: Path, utf8: _Utf8Check | None) -> tuple[str, bool]:
-    """Hash every byte and write what the describer needs to `target`; (sha256, header only?)."""
+def _spool(stream: IO[bytes], member: Member, target: Path, utf8: _Utf8Check | None,
+           keep: bool = False) -> tuple[str, bool, bytes | None]:
+    """Hash every byte and write what the describer needs to `target`.
+
+    Returns (sha256, header only?, the bytes when `keep` and at most SMALL_FILE_LIMIT).
+    """
     digest = hashlib.sha256()
+    kept = bytearray() if keep else None
     buf = bytearray(CHUNK)
     view = memoryview(buf)
     limit: int | None = None
@@ -135,6 +152,10 @@ def _spool(stream: IO[bytes], member: Member, target: Path, utf8: _Utf8Check | N
             digest.update(chunk)
             if utf8 is not None:
                 utf8.feed(chunk)
+            if kept is not None and len(kept) + n > SMALL_FILE_LIMIT:
+                kept = None
+            elif kept is not None:
+                kept += chunk
             if limit is None:
                 limit = _spool_limit(bytes(chunk[:16]), member.size)
             if written < limit:
@@ -144,7 +165,7 @@ def _spool(stream: IO[bytes], member: Member, target: Path, utf8: _Utf8Check | N
         out.truncate(member.size)  # the rest is a hole: same size, never read by a header-only describer
     if utf8 is not None:
         utf8.feed(b"", final=True)
-    return digest.hexdigest(), limit is not None and limit < member.size
+    return digest.hexdigest(), limit is not None and limit < member.size, (bytes(kept) if kept is not None else None)
 
 
 def _inspect(target: Path, rel: str, member: Member, model_dir: Path) -> ArtifactFacts:
@@ -164,24 +185,36 @@ def _inspect_spool(stream: IO[bytes], member: Member, model: str, rel: str, work
     target = workdir / model / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        digest, partial = _spool(stream, member, target, utf8)
+        digest, partial, _ = _spool(stream, member, target, utf8)
         facts = _inspect(target, rel, member, workdir / model)
     finally:
         target.unlink(missing_ok=True)
     return ShippedFile(member, digest, model, facts, utf8.error if utf8 else "", partial)
 
 
-def _hash_only(stream: IO[bytes], keep: bool) -> tuple[str, bytes | None]:
-    digest = hashlib.sha256()
-    kept = bytearray() if keep else None
-    while chunk := stream.read(CHUNK):
-        digest.update(chunk)
-        if kept is not None:
-            if len(kept) + len(chunk) > SMALL_FILE_LIMIT:
-                kept = None
-            else:
-                kept += chunk
-    return digest.hexdigest(), (bytes(kept) if kept is not None else None)
+def _scan_outside(target: Path, member: Member) -> ArtifactFacts:
+    """What a file outside the model root is (detect) and what the risk stage's pickle scanner finds in it."""
+    try:
+        artifact = detect(target, member.path)
+    except MLModelError as exc:
+        artifact = Artifact(path=target, relpath=member.path, size=member.size, format="other", role="")
+        return ArtifactFacts(artifact=artifact, findings=(Finding("file-unreadable", "error", exc.reason,
+                                                                  member.path),))
+    # Scanned even from a header-only spool: bytes that pass for a safetensors length and `{` can
+    # also start a pickle (`\x80\x02U\x05` + 4 zero bytes + `{`…), and what a pickle loader would
+    # read past the spooled header is zeros here, which no walk gets through: it fails closed.
+    return ArtifactFacts(artifact=artifact, findings=tuple(risk.scan_file(target, member.path)))
+
+
+def _outside_spool(stream: IO[bytes], member: Member, workdir: Path, keep: bool) -> tuple[ShippedFile, bytes | None]:
+    """A file outside usr/share/mlmodel/<model>/: spooled to one fixed name, scanned, deleted."""
+    target = workdir / OUTSIDE_SPOOL
+    try:
+        digest, partial, data = _spool(stream, member, target, None, keep)
+        facts = _scan_outside(target, member)
+    finally:
+        target.unlink(missing_ok=True)
+    return ShippedFile(member, digest, "", facts, "", partial), data
 
 
 def _text(data: bytes | None, path: str) -> str | None:
@@ -224,28 +257,31 @@ def scan_deb(path: Path) -> PackageScan:
     records: dict[str, Any] = {}
     copyright_text = overrides = None
     cards: dict[str, str] = {}
-    with tempfile.TemporaryDirectory(prefix="mlmodel-lint-") as tmp:
-        for member, stream in iter_data(path):
-            members[member.path] = member
-            if stream is None:
-                continue
-            located = model_of(member.path)
-            if located is not None:
-                files[member.path] = _inspect_spool(stream, member, located[0], located[1], Path(tmp))
-                continue
-            keep = (is_record(member.path, pkg) or member.path == f"usr/share/doc/{pkg}/copyright"
-                    or member.path.removesuffix(".gz") == OVERRIDES_DIR + pkg or _is_card(member.path, pkg))
-            digest, data = _hash_only(stream, keep)
-            files[member.path] = ShippedFile(member, digest)
-            if is_record(member.path, pkg):
-                records[member.path] = _record(data)
-            elif member.path == f"usr/share/doc/{pkg}/copyright":
-                copyright_text = _text(data, member.path)
-            elif member.path.removesuffix(".gz") == OVERRIDES_DIR + pkg:
-                overrides = _text(data, member.path)
-            elif keep and (text := _text(data, member.path)) is not None:
-                cards[member.path] = text
-    return PackageScan(path, control, members, files, records, copyright_text, overrides, cards)
+    limit = ""
+    with tempfile.TemporaryDirectory(prefix="mlmodel-lint-") as tmp, closing(iter_data(path)) as data:
+        try:
+            for member, stream in data:
+                members[member.path] = member
+                if stream is None:
+                    continue
+                located = model_of(member.path)
+                if located is not None:
+                    files[member.path] = _inspect_spool(stream, member, located[0], located[1], Path(tmp))
+                    continue
+                keep = (is_record(member.path, pkg) or member.path == f"usr/share/doc/{pkg}/copyright"
+                        or member.path.removesuffix(".gz") == OVERRIDES_DIR + pkg or _is_card(member.path, pkg))
+                files[member.path], data_kept = _outside_spool(stream, member, Path(tmp), keep)
+                if is_record(member.path, pkg):
+                    records[member.path] = _record(data_kept)
+                elif member.path == f"usr/share/doc/{pkg}/copyright":
+                    copyright_text = _text(data_kept, member.path)
+                elif member.path.removesuffix(".gz") == OVERRIDES_DIR + pkg:
+                    overrides = _text(data_kept, member.path)
+                elif keep and (text := _text(data_kept, member.path)) is not None:
+                    cards[member.path] = text
+        except DataLimit as exc:
+            limit = exc.note
+    return PackageScan(path, control, members, files, records, copyright_text, overrides, cards, limit)
 
 
 __all__ = ["PackageScan", "ShippedFile", "scan_deb", "model_of", "is_record", "LintInputError"]

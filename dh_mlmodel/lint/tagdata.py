@@ -68,7 +68,8 @@ def tag_info(name: str, fallback_severity: str = "warning") -> TagInfo:
 # Tags whose hint must not be silenced: the package is unsafe or broken for every user.
 NEVER_OVERRIDE = frozenset({"chat-template-sandbox-escape", "onnx-external-data-outside-model",
                             "pickle-imports-dangerous-callable", "lfs-pointer-instead-of-model",
-                            "mlmodel-file-checksum-mismatch"})
+                            "mlmodel-file-checksum-mismatch", "mlmodel-unsafe-member-path",
+                            "mlmodel-changes-checksum-mismatch", "mlmodel-data-limit-exceeded"})
 
 MARKDOWN_HEAD = """# mlmodel lint tags
 
@@ -99,7 +100,13 @@ on a temporary copy of that one file; for safetensors and GGUF only the header i
 temporary file is a hole), other formats are copied whole, one file at a time.  Two checks the build
 makes across files are not repeated from the package: the shard headers behind a sharded index
 (`safetensors-index-key-mismatch`, `safetensors-index-unreadable-shard`) are checked by dh_mlmodel at
-build time only; lint checks that each shard is shipped.
+build time only; lint checks that each shard is shipped.  Every other regular file of the package,
+wherever it is installed, is copied the same way and run through detect and the risk stage's pickle
+scanner, so a pickle or model outside `/usr/share/mlmodel/<model>/` is found
+(`mlmodel-model-file-outside-model-root`); findings inside a container point at
+`<path in the package>:<member>`.  Reading stops with `mlmodel-data-limit-exceeded` past 200,000 members
+or past 200 times the compressed data.tar plus 64 MiB; sparse members are never expanded.  A .changes's
+Files, Checksums-Sha1 and Checksums-Sha256 are checked against the files beside it.
 
 """
 

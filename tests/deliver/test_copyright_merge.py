@@ -115,3 +115,55 @@ def test_disclaimer_follows_the_verdict():
                             header_stanza("x", None))
     assert "Disclaimer: ML-Policy: m is placed non-free" in alone
     assert "Disclaimer" not in merge_copyright(alone, [model("m")], header_stanza("x", None))
+
+
+def _demo_with_crlf_copyright(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[2] / "examples" / "demo"
+    src = tmp_path / "demo"
+    shutil.copytree(demo, src, symlinks=True)
+    path = src / "debian" / "copyright"
+    lf = path.read_bytes().decode("utf-8")
+    # the human paragraphs in CRLF, and the managed stanza of a removed model left out: --update adds it back
+    kept = [c for c in split_paragraphs(lf) if "Managed by mlmodel copyright" not in c]
+    crlf = "".join(kept).replace("\n", "\r\n").encode()
+    path.write_bytes(crlf)
+    return src, path, crlf
+
+
+def test_update_keeps_a_crlf_file_byte_for_byte(tmp_path, capsys):
+    """`mlmodel copyright --update` on a CRLF debian/copyright: human paragraphs keep their CRLF bytes
+    (docs/design.md), what we add is CRLF too, python-debian reads the result, a second run changes nothing."""
+    from dh_mlmodel import cli
+
+    src, path, crlf = _demo_with_crlf_copyright(tmp_path)
+    assert cli.main(["copyright", "--update", str(src)]) == 0
+    out = path.read_bytes()
+    for chunk in split_paragraphs(crlf.decode()):
+        if chunk.strip():
+            assert chunk.encode() in out  # every human paragraph, CRLF included
+    assert b"\r\n" in out and out.count(b"\n") == out.count(b"\r\n")  # no bare LF was added
+    with open(path, encoding="utf-8", newline="") as fh, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = dep5.Copyright(fh, strict=False)
+    assert parsed.find_files_paragraph("model/model.safetensors").license.synopsis == "CC0-1.0"
+    capsys.readouterr()
+    assert cli.main(["copyright", "--update", str(src)]) == 0
+    assert "unchanged" in capsys.readouterr().out and path.read_bytes() == out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(existing_file(), st.booleans())
+def test_crlf_file_stays_crlf(existing, non_main):
+    """The merge itself on CRLF text: human paragraphs byte for byte, our lines in the file's line end."""
+    text, paras = existing
+    text, paras = text.replace("\n", "\r\n"), [p.replace("\n", "\r\n") for p in paras]
+    models = [model("alpha", non_main="ML-Policy: alpha is placed toxic-candy (non-free)" if non_main else None)]
+    merged = merge_copyright(text, models, header_stanza("x", None))
+    for para in paras[1:]:
+        assert para in merged
+    assert merged.count("\n") == merged.count("\r\n")
+    assert merge_copyright(merged, models, header_stanza("x", None)) == merged
+    check_parses(merged, "debian/copyright")

@@ -121,3 +121,58 @@ def hints(*paths: Path) -> list[dict]:
 
 def tags(*paths: Path) -> set[str]:
     return {h["tag"] for h in hints(*paths) if "override" not in h}
+
+
+def write_changes(path: Path, files: list[Path], source: str = "demo-embed") -> Path:
+    """A .changes listing `files` with their real sizes and md5/sha1/sha256 sums (as dpkg-genchanges writes them)."""
+    fields = {"Files": ("md5", " {} {} science optional {}"), "Checksums-Sha1": ("sha1", " {} {} {}"),
+              "Checksums-Sha256": ("sha256", " {} {} {}")}
+    text = f"Format: 1.8\nSource: {source}\nBinary: {' '.join(sorted({f.name.split('_')[0] for f in files}))}\n" \
+           "Version: 1.0\nDistribution: unstable\n"
+    for name, (algo, line) in fields.items():
+        text += f"{name}:\n" + "".join(line.format(hashlib.new(algo, f.read_bytes()).hexdigest(), f.stat().st_size,
+                                                   f.name) + "\n" for f in files)
+    path.write_text(text)
+    return path
+
+
+def raw_deb(dest: Path, package: str, data_tar: bytes, name: str = "data.tar") -> Path:
+    """A .deb assembled by hand (ar + control.tar + the given data.tar): dpkg-deb --build refuses hostile members."""
+    import io
+    import tarfile
+
+    control = f"Package: {package}\nVersion: 1.0\nArchitecture: all\nMaintainer: T <t@example.org>\n" \
+              "Section: science\nDescription: hand-made\n x\n".encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        info = tarfile.TarInfo("./control")
+        info.size = len(control)
+        tar.addfile(info, io.BytesIO(control))
+    work = dest / f"{package}-ar"
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "debian-binary").write_text("2.0\n")
+    (work / "control.tar").write_bytes(buf.getvalue())
+    (work / name).write_bytes(data_tar)
+    deb = dest / f"{package}_1.0_all.deb"
+    subprocess.run(["ar", "rc", str(deb), "debian-binary", "control.tar", name], cwd=work, check=True)
+    shutil.rmtree(work)
+    return deb
+
+
+def tar_of(entries: list[tuple[str, bytes | None, str]]) -> bytes:
+    """A data.tar of (name, bytes, hard link target) entries, names exactly as given (no normalising)."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name, data, link in entries:
+            info = tarfile.TarInfo(name)
+            info.mode = 0o644
+            if link:
+                info.type, info.linkname = tarfile.LNKTYPE, link
+                tar.addfile(info)
+            else:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from lintdebs import (COPYRIGHT, MODEL_DIR, DebSpec, build_deb, demo_spec, lint, needs_dpkg_deb, tags, with_record)
+from lintdebs import (COPYRIGHT, MODEL_DIR, DebSpec, build_deb, demo_spec, lint, needs_dpkg_deb, tags, with_record,
+                      write_changes)
 
 pytestmark = needs_dpkg_deb
 VCS = f"{MODEL_DIR}/.gitattributes"
@@ -162,11 +163,7 @@ def test_changes_file_groups_its_packages(tmp_path):
     weights = build_deb(with_record(demo_spec()), tmp_path)
     empty = build_deb(DebSpec(package="demo-embed-tokenizer",
                               files={"usr/share/doc/demo-embed-tokenizer/copyright": COPYRIGHT}), tmp_path)
-    files = "".join(f" 0123456789abcdef0123456789abcdef {p.stat().st_size} science optional {p.name}\n"
-                    for p in (weights, empty))
-    changes = tmp_path / "demo-embed_1.0_amd64.changes"
-    changes.write_text("Format: 1.8\nSource: demo-embed\nBinary: demo-embed demo-embed-tokenizer\nVersion: 1.0\n"
-                       "Distribution: unstable\nFiles:\n" + files)
+    changes = write_changes(tmp_path / "demo-embed_1.0_amd64.changes", [weights, empty])
     assert lint(changes).stdout.splitlines() == [
         "W: demo-embed-tokenizer: mlmodel-empty-split-package no model files besides the copyright and changelog"]
     weights.unlink()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from lintdebs import MODEL_DIR, TOP, build_deb, demo_spec, needs_dpkg_deb, with_record
+from lintdebs import MODEL_DIR, TOP, build_deb, demo_spec, needs_dpkg_deb, with_record, write_changes
 
 pytestmark = needs_dpkg_deb
 WRAPPER = TOP / "integration" / "mlmodel-lint-changes"
@@ -16,9 +16,7 @@ def upload(tmp_path, broken: bool):
     if broken:
         spec.files[f"{MODEL_DIR}/model.safetensors"] = b"\x00" * 64
     deb = build_deb(with_record(spec), tmp_path)
-    changes = tmp_path / "demo-embed_1.0_amd64.changes"
-    changes.write_text("Format: 1.8\nSource: demo-embed\nVersion: 1.0\nFiles:\n"
-                       f" 0123456789abcdef0123456789abcdef {deb.stat().st_size} science optional {deb.name}\n")
+    changes = write_changes(tmp_path / "demo-embed_1.0_amd64.changes", [deb])
     # pbuilder's build directory also holds the source-only .changes: it must be skipped.
     (tmp_path / "demo-embed_1.0_source.changes").write_text("Format: 1.8\nSource: demo-embed\nFiles:\n")
     return changes
