@@ -355,6 +355,29 @@ def data_budget(path: Path) -> tuple[str, int]:
     return name, member.size * DATA_RATIO_LIMIT + DATA_SLACK
 
 
+_DATA_ERRORS = (tarfile.TarError, EOFError, lzma.LZMAError, OSError, zlib.error)
+
+
+class _MemberStream:
+    """A data.tar member's bytes; the consumer reads them outside iter_data, so a truncated
+    or corrupt package is turned into LintInputError here, where it is read."""
+
+    def __init__(self, raw: IO[bytes], path: Path):
+        self.raw, self.path = raw, path
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self.raw.read(n)
+        except _DATA_ERRORS as exc:
+            raise LintInputError(self.path, f"data.tar: {exc}") from None
+
+    def readinto(self, buf) -> int:
+        try:
+            return self.raw.readinto(buf)
+        except _DATA_ERRORS as exc:
+            raise LintInputError(self.path, f"data.tar: {exc}") from None
+
+
 def iter_data(path: Path) -> Iterator[tuple[Member, IO[bytes] | None]]:
     """Each data.tar member with a stream of its bytes (regular files only), in archive order.
 
@@ -371,8 +394,8 @@ def iter_data(path: Path) -> Iterator[tuple[Member, IO[bytes] | None]]:
                     member = _member(info)
                     if not member.path:
                         continue
-                    yield member, (tar.extractfile(info) if member.kind == "file" else None)
-        except (tarfile.TarError, EOFError, lzma.LZMAError, OSError, zlib.error) as exc:
+                    yield member, (_MemberStream(tar.extractfile(info), path) if member.kind == "file" else None)
+        except _DATA_ERRORS as exc:
             raise LintInputError(path, f"data.tar: {exc}") from None
 
 
