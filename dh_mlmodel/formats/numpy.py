@@ -82,7 +82,11 @@ def parse_header_text(text: str, major: int) -> Any:
     except SyntaxError:
         if major > 2:
             raise
-        return ast.literal_eval(_filter_header(text))
+        try:
+            filtered = _filter_header(text)
+        except Exception as exc:  # noqa: BLE001 - tokenize fails on hostile text in several ways (TokenError, …)
+            raise SyntaxError(f"header does not tokenize: {exc}") from None
+        return ast.literal_eval(filtered)
 
 
 def _filter_header(text: str) -> str:

@@ -6,9 +6,12 @@ a reference is `module.Class` or `repo--module.Class`), `models/auto/*`
 processors, tokenizers, read `auto_map` from the JSON config they load) and
 `pipelines/__init__.py` (`custom_pipelines[task]["impl"]` in config.json).
 Any `*config*.json` can carry an `auto_map`, so every one is read.
-Code that is shipped beside the config is a warning (it is in the package,
-reviewable); code that is not shipped, or comes from another repository, is
-downloaded and run at load time: an error.
+Code named by its module alone is looked up beside the config: shipped,
+it is in the package and reviewable (a warning; missing, loading fails from
+a local directory, and the message says so).  A `repo--module.Class`
+reference is fetched from that other repository and run at load time,
+whatever is shipped: an error.  (mlmodel lint inspects each file of a .deb
+alone, so "shipped" cannot decide the severity.)
 """
 from __future__ import annotations
 
@@ -70,5 +73,5 @@ def reference_findings(refs: list[str], key: str, relpath: str, base: Path) -> l
         text += f"; fetched from other repositories: {', '.join(remote)}"
     if missing:
         text += f"; not shipped here: {', '.join(m + '.py' for m in missing)}"
-    tag = "remote-code-not-shipped" if remote or missing or not modules else "remote-code-required"
+    tag = "remote-code-not-shipped" if remote else "remote-code-required"
     return [finding(tag, text, relpath, key)]
