@@ -15,10 +15,12 @@ after which Lambda layers load).
 from __future__ import annotations
 
 import json
+import mmap
+import os
 import posixpath
 import re
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from ..formats import protobuf as pb
 from ..formats.binio import BoundedReader, FormatError
@@ -36,9 +38,13 @@ UNSAFE_FUNCTIONS = {
     "load_weights": "reads weights from a path the config chooses",
     "save_model": "writes a file", "save": "writes a file",
 }
+_UNSAFE_ENDINGS = tuple(UNSAFE_FUNCTIONS)
 _UNSAFE_NAME = re.compile(r"(?:^|[.>/])(" + "|".join(UNSAFE_FUNCTIONS) + r")$")
-H5_CHUNK = 8 << 20
-_JSON_START = re.compile(rb"\{\s*\"")
+H5_STEP = 64 << 20  # mmap windows: each maps H5_STEP + JSON_LIMIT bytes
+# The end of an object's first key: `"` then `:`.  Found in C (a run of `{"` in weight data has
+# none), then walked back to its `{` by _object_start; far cheaper than trying every `{`.
+_KEY_END = re.compile(rb'"[ \t\r\n]*:')
+_SPACE = b" \t\r\n"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 
@@ -78,16 +84,20 @@ def keras_config_findings(config: Any, relpath: str, member: str) -> list[Findin
 
 
 def _unsafe_calls(node: dict, relpath: str, member: str) -> list[Finding]:
-    """A function object (`class_name: function`) or any string naming one of UNSAFE_FUNCTIONS."""
+    """A function object (`class_name: function`) or a dotted string naming one of UNSAFE_FUNCTIONS."""
+    hits = set()
+    for v in node.values():
+        if type(v) is str and v.endswith(_UNSAFE_ENDINGS):  # str.endswith first: configs have many strings
+            m = _UNSAFE_NAME.search(v)
+            if m and ("." in v or ">" in v or isinstance(node.get("module"), str)
+                      or node.get("class_name") == "function"):
+                hits.add(m.group(1))
+    if not hits:
+        return []
     module = node.get("module") if isinstance(node.get("module"), str) else ""
-    names = [v for v in (node.get("config"), node.get("registered_name"), node.get("class_name"))
-             if isinstance(v, str)]
-    names += [v for v in node.values() if isinstance(v, str)]
-    hits = sorted({m.group(1) for v in names for m in [_UNSAFE_NAME.search(v)] if m and (
-        "." in v or ">" in v or module or node.get("class_name") == "function")})
     return [finding("keras-config-unsafe-call",
                     f"{member or relpath}: config names `{module + '.' if module else ''}{h}`, which "
-                    f"{UNSAFE_FUNCTIONS[h]}", relpath, member) for h in hits]
+                    f"{UNSAFE_FUNCTIONS[h]}", relpath, member) for h in sorted(hits)]
 
 
 def scan_keras_zip(path: Path, relpath: str) -> list[Finding]:
@@ -127,32 +137,40 @@ def scan_keras_zip(path: Path, relpath: str) -> list[Finding]:
 def scan_h5(path: Path, relpath: str) -> list[Finding]:
     """Legacy Keras .h5: every JSON object in the file is parsed, wherever it sits and whatever its key order.
 
-    The `model_config` attribute is a JSON string stored whole (HDF5 never
-    filters attributes written by h5py), so each `{"` starts a candidate.
-    A file that names `model_config` but holds no readable config is not scanned.
+    The `model_config` attribute is a JSON string stored whole (h5py writes
+    attributes unfiltered), so every `{"key":` starts a candidate.  The file
+    is mapped in windows of H5_STEP bytes that overlap by JSON_LIMIT, so an
+    object that a window's end cuts is whole in the next one.  A file that
+    names `model_config` but holds no readable config is not scanned.
     """
     out: list[Finding] = []
     configs = 0
     named = False
     with open(path, "rb") as f:
-        size = f.seek(0, 2)
-        decoder = _Decoder(f, size)
-        pos = 0
-        while pos < size and not decoder.gave_up:
-            f.seek(pos)
-            chunk = f.read(H5_CHUNK + 64)
-            named |= b"model_config" in chunk
-            for m in _JSON_START.finditer(chunk, 0, H5_CHUNK):
-                at = pos + m.start()
-                if at < decoder.covered:
-                    continue
-                value = decoder.decode_at(at, chunk, m.start())
-                if isinstance(value, dict) and "class_name" in value:
-                    configs += 1
-                    out.extend(keras_config_findings(value, relpath, "model_config"))
-                if decoder.gave_up:
-                    break
-            pos += H5_CHUNK
+        size = os.fstat(f.fileno()).st_size
+        decoder = _Decoder(size)
+        for base in range(0, max(size, 1), H5_STEP):
+            length = min(size - base, H5_STEP + JSON_LIMIT)
+            if length <= 0:
+                break
+            with mmap.mmap(f.fileno(), length, offset=base, access=mmap.ACCESS_READ) as window:
+                named |= window.find(b"model_config", 0, min(length, H5_STEP + 64)) >= 0
+                for m in _KEY_END.finditer(window):
+                    if base + m.start() < decoder.covered:
+                        continue
+                    start = _object_start(window, m.start())
+                    if start is None or base + start < decoder.covered:
+                        continue
+                    if start >= H5_STEP:
+                        break  # the next window starts here
+                    value = decoder.decode_at(base + start, window, start)
+                    if isinstance(value, dict) and "class_name" in value:
+                        configs += 1
+                        out.extend(keras_config_findings(value, relpath, "model_config"))
+                    if decoder.gave_up:
+                        break
+            if decoder.gave_up:
+                break
     if decoder.gave_up:
         out.append(finding("config-not-scanned", f"{relpath}: too many JSON-like runs to parse: the Keras "
                            "model_config is not scanned", relpath, "model_config"))
@@ -162,38 +180,51 @@ def scan_h5(path: Path, relpath: str) -> list[Finding]:
     return out
 
 
-class _Decoder:
-    """JSON at a file offset, read through windows that grow from 256 bytes up to JSON_LIMIT.
+def _object_start(buf, quote: int) -> int | None:
+    """The `{` that opens the object whose first key ends with the quote at QUOTE, if it is one."""
+    i = quote
+    while True:  # the key's opening quote: the previous `"` not escaped by an odd run of backslashes
+        i = buf.rfind(b'"', max(0, quote - JSON_LIMIT), i)
+        if i < 0:
+            return None
+        slashes = 0
+        while i - slashes - 1 >= 0 and buf[i - slashes - 1] == 0x5C:
+            slashes += 1
+        if slashes % 2 == 0:
+            break
+    j = i - 1
+    while j >= 0 and buf[j] in _SPACE:
+        j -= 1
+    return j if j >= 0 and buf[j] == 0x7B else None
 
-    A candidate that fails at once costs its first window; wider windows are
+
+class _Decoder:
+    """JSON at an offset of a window, read through slices that grow from 256 bytes up to JSON_LIMIT.
+
+    A candidate that fails at once costs its first slice; wider slices are
     paid from a budget (a few times JSON_LIMIT plus the file's size), so runs
     of unterminated JSON cannot make the scan quadratic.
     """
 
-    def __init__(self, f: BinaryIO, size: int):
-        self.f, self.size = f, size
+    def __init__(self, size: int):
         self.covered = 0  # end of the last parsed object: nested objects are inside it
         self.budget = 4 * JSON_LIMIT + size
         self.gave_up = False
         self.json = json.JSONDecoder()
 
-    def decode_at(self, at: int, chunk: bytes, i: int) -> Any:
-        window = 256
+    def decode_at(self, at: int, window, i: int) -> Any:
+        span = 256
         while True:
-            if i + window <= len(chunk):
-                data = chunk[i:i + window]
-            else:
-                self.f.seek(at)
-                data = self.f.read(window)
+            data = window[i:i + span]
             text = data.decode("latin-1")  # one char per byte: offsets stay exact; Keras writes ASCII JSON
             try:
                 value, end = self.json.raw_decode(text)
             except json.JSONDecodeError as exc:
                 cut = exc.pos >= len(text) - 8 or exc.msg.startswith("Unterminated string")
-                if not cut or len(data) < window or window >= JSON_LIMIT:
-                    return None  # not JSON, or not JSON that the window's end cut
-                window = min(window * 16, JSON_LIMIT)
-                self.budget -= window
+                if not cut or len(data) < span or span >= JSON_LIMIT:
+                    return None  # not JSON, or not JSON that the slice's end cut
+                span = min(span * 16, JSON_LIMIT)
+                self.budget -= span
                 if self.budget < 0:
                     self.gave_up = True
                     return None

@@ -5,18 +5,18 @@ meta_graphs 2 -> MetaGraphDef (meta_graph.proto) graph_def 2 -> GraphDef
 (graph.proto) node 1 -> NodeDef op 2, and library 2 -> FunctionDefLibrary
 function 1 -> FunctionDef (function.proto) node_def 3 -> NodeDef.  Every node
 of the graph and of every function is read; tensor constants are skipped by
-seeking.  The op list follows modelscan's and ModelAudit's TensorFlow rules
+skipping.  The op list follows modelscan's and ModelAudit's TensorFlow rules
 and tf.raw_ops: the ones a saver graph uses (SaveV2, RestoreV2,
 MergeV2Checkpoints) are normal and not listed.
 """
 from __future__ import annotations
 
+import mmap
+import os
 import posixpath
 import re
 from pathlib import Path
 
-from ..formats import protobuf as pb
-from ..formats.binio import BoundedReader, FormatError
 from ..model import ArtifactFacts, Finding
 from .configs import finding, read_capped
 
@@ -27,6 +27,7 @@ UNSAFE_OPS = {
     "ImmutableConst": "maps a file named in the graph", "CreateSummaryFileWriter": "writes files",
     "CreateSummaryDbWriter": "writes a database file",
 }
+_UNSAFE_BYTES = re.compile(b"|".join(op.encode() for op in sorted(UNSAFE_OPS, key=len, reverse=True)))
 _TEXT_OP = re.compile(r"""\bop\s*:\s*(["'])((?:[^"'\\]|\\.)*)\1""")
 
 
@@ -55,37 +56,80 @@ def _findings(ops: set[str] | str, relpath: str) -> list[Finding]:
 
 
 def graph_ops(path: Path, relpath: str) -> set[str] | str:
-    """Every op name in the SavedModel's graphs and function library, or the reason the walk failed."""
-    ops: set[str] = set()
-    size = path.stat().st_size
-    try:
-        with open(path, "rb") as f:
-            r = BoundedReader(f, size, relpath)
-            for number, wire, value in pb.fields(r, size, "SavedModel"):
-                if number == 2 and wire == pb.LEN:
-                    for n, w, v in pb.sub_fields(r, value, "MetaGraphDef"):
-                        if n == 2 and w == pb.LEN:
-                            _graph_def(r, v, ops)
-    except FormatError as exc:
-        return exc.reason
-    return ops
+    """Every op name in the SavedModel's graphs and function library, or the reason the walk failed.
+
+    Protobuf strings are stored as raw bytes, so a file in which no unsafe
+    op name occurs at all needs no walk; otherwise it is walked from a
+    memory map, every NodeDef of every graph and function.
+    """
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            return set()
+        with mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ) as buf:
+            if not _UNSAFE_BYTES.search(buf):
+                return set()
+            ops: set[str] = set()
+            try:
+                for number, value in _fields(buf, 0, size):
+                    if number == 2 and value:
+                        for n, v in _fields(buf, *value):
+                            if n == 2 and v:
+                                _graph_def(buf, v, ops)
+            except (ValueError, IndexError) as exc:
+                return str(exc) or "truncated"
+            return ops
 
 
-def _graph_def(r: BoundedReader, span: tuple[int, int], ops: set[str]) -> None:
-    for number, wire, value in pb.sub_fields(r, span, "GraphDef"):
-        if wire != pb.LEN:
-            continue
-        if number == 1:
-            _node(r, value, ops)
-        elif number == 2:
-            for n, w, v in pb.sub_fields(r, value, "FunctionDefLibrary"):
-                if n == 1 and w == pb.LEN:
-                    for fn, fw, fv in pb.sub_fields(r, v, "FunctionDef"):
-                        if fn == 3 and fw == pb.LEN:
-                            _node(r, fv, ops)
+def _fields(buf, pos: int, end: int):
+    """(field number, (start, end) of a LEN value or None) for each field of the message in buf[pos:end]."""
+    while pos < end:
+        key, pos = _varint(buf, pos)
+        wire = key & 7
+        if wire == 0:
+            _, pos = _varint(buf, pos)
+            yield key >> 3, None
+        elif wire == 2:
+            n, pos = _varint(buf, pos)
+            if pos + n > end:
+                raise ValueError(f"field {key >> 3} of {n} bytes runs past its message at offset {pos}")
+            yield key >> 3, (pos, pos + n)
+            pos += n
+        elif wire in (1, 5):
+            pos += 8 if wire == 1 else 4
+            yield key >> 3, None
+        else:
+            raise ValueError(f"wire type {wire} at offset {pos}")
+    if pos != end:
+        raise ValueError("message overruns its length")
 
 
-def _node(r: BoundedReader, span: tuple[int, int], ops: set[str]) -> None:
-    for number, wire, value in pb.sub_fields(r, span, "NodeDef"):
-        if number == 2 and wire == pb.LEN:
-            ops.add(pb.read_string(r, value, "NodeDef.op", limit=4096))
+def _varint(buf, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = buf[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+        if shift > 63:
+            raise ValueError(f"varint too long at offset {pos}")
+
+
+def _graph_def(buf, span: tuple[int, int], ops: set[str]) -> None:
+    for number, value in _fields(buf, *span):
+        if number == 1 and value:
+            _node(buf, value, ops)
+        elif number == 2 and value:
+            for n, v in _fields(buf, *value):
+                if n == 1 and v:
+                    for fn, fv in _fields(buf, *v):
+                        if fn == 3 and fv:
+                            _node(buf, fv, ops)
+
+
+def _node(buf, span: tuple[int, int], ops: set[str]) -> None:
+    for number, value in _fields(buf, *span):
+        if number == 2 and value:  # op; a repeated op field: the parser keeps the last, we keep all
+            ops.add(bytes(buf[value[0]:min(value[1], value[0] + 4096)]).decode("utf-8", "replace"))

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import ArtifactFacts, Finding
-from .configs import finding, json_file, read_capped
+from .configs import finding, json_file, not_scanned, read_capped
 
 # Names a template reaches interpreter internals through, beyond the `_` prefix rule.
 _ESCAPE_ATTRS = frozenset({"mro", "func_globals", "gi_frame", "f_globals", "f_builtins", "co_code", "tb_frame"})
@@ -34,6 +34,8 @@ _ESCAPE_ATTRS = frozenset({"mro", "func_globals", "gi_frame", "f_globals", "f_bu
 _ATTRIBUTE_FILTERS = frozenset({"attr", "map", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique",
                                 "min", "max"})
 _DUNDER = re.compile(r"__\w+__")
+# jinja2's parser takes seconds on templates of a few hundred KB; real chat templates are under 32 KB.
+TEMPLATE_LIMIT = 256 << 10
 
 
 def check(facts: ArtifactFacts, model_dir: Path) -> list[Finding]:
@@ -80,6 +82,8 @@ def _named(value: Any) -> list[tuple[str, str]]:
 
 def chat_template_findings(template: str, relpath: str, member: str) -> list[Finding]:
     import jinja2
+    if len(template) > TEMPLATE_LIMIT:
+        return [not_scanned(relpath, member, "chat template", len(template), TEMPLATE_LIMIT)]
     try:
         ast = jinja2.Environment().parse(template)
     except jinja2.TemplateSyntaxError as exc:
