@@ -36,6 +36,7 @@ _KIND_SIZE = {"b": 1, "?": 1}  # kinds whose size is not written in the descr
 _PLAIN_CODE = re.compile(r"^[<>|=]?(?:[?bBhHiIlLqQpPnNefdgFDG]|[biufc]\d{1,2}|[SUVa]\d{0,9}"
                          r"|[mM]8(?:\[\d{0,9}(?:Y|M|W|D|h|m|s|ms|us|ns|ps|fs|as|generic)\])?)$")
 _SHAPE_PREFIX = re.compile(r"^\s*(?:\(\s*\d+\s*(?:,\s*\d+\s*)*,?\s*\)|\d+)\s*")
+_COMMA = re.compile(r",(?![^(]*\))")  # the commas between fields, not those of a shape "(2,3)"
 MAX_DESCR_DEPTH = 32
 
 
@@ -63,7 +64,7 @@ def dtype_objects(descr: Any, depth: int = 0) -> str | None:
 
 
 def _string_objects(descr: str) -> str | None:
-    parts = descr.split(",") if "," in descr and "[" not in descr else [descr]
+    parts = _COMMA.split(descr) if "," in descr and "[" not in descr else [descr]
     verdict = None
     for part in parts:
         part = _SHAPE_PREFIX.sub("", part, count=1) if len(parts) > 1 or part[:1] in "(0123456789" else part

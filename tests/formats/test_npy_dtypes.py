@@ -140,6 +140,12 @@ def test_every_plain_code_is_plain_to_numpy():
                     assert oracle(d) in (False, None), d
 
 
+@pytest.mark.parametrize("descr", ["(2,)O", "(2,3)O", "i4,(2,)O", "(2,3)i4,O", "2O"])
+def test_shape_prefixes_are_read_as_numpy_reads_them(descr):
+    assert oracle(descr) is True and dtype_objects(descr) == "object"
+    assert dtype_objects(descr.replace("O", "f4")) is None
+
+
 def test_python2_header_with_long_ints_is_read(tmp_path):
     """numpy re-reads a format 1.0 header without its `L`s (Python 2 writers): so must we."""
     header = "{'descr': '|O', 'fortran_order': False, 'shape': (1L,), }"
