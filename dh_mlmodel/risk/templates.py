@@ -13,8 +13,8 @@ starts with `_` (Jinja's sandbox refuses exactly those, `jinja2.sandbox`).
 A literal name is seen directly.  A name the template builds is followed by
 taint: a value is tainted when it is or contains a string literal that starts
 or ends with `_` (or holds `__`), or is built by a filter, `~`, `+`, `%` or a
-call; variables set from tainted values (`set`, `for` targets, namespace
-attributes, macro arguments) are tainted, to a fixpoint.  A tainted value
+call; variables set from tainted values (`set`, `for` targets, `with`, namespace
+attributes, macro arguments and defaults) are tainted, to a fixpoint.  A tainted value
 used as a subscript, an `|attr` name or an `attribute=` of map/selectattr/
 sort/groupby/… is an error.  Ordinary templates index with literals, loop
 indices and keys of user data, which are not tainted.
@@ -194,15 +194,19 @@ def _tainted_names(ast) -> set[str]:
     from jinja2 import nodes
     tainted: set[str] = set()
     flows: list[tuple[list[str], list]] = []
-    for node in ast.find_all((nodes.Assign, nodes.AssignBlock, nodes.For, nodes.Macro, nodes.CallBlock)):
+    for node in ast.find_all((nodes.Assign, nodes.AssignBlock, nodes.For, nodes.With)):
         if isinstance(node, nodes.Assign):
             flows.append((_targets(node.target), [node.node]))
         elif isinstance(node, nodes.AssignBlock):
             flows.append((_targets(node.target), [_ALWAYS]))  # {% set n %}…{% endset %} builds a string
         elif isinstance(node, nodes.For):
             flows.append((_targets(node.target), [node.iter]))
+        elif isinstance(node, nodes.With):  # {% with n = … %}
+            for target, value in zip(node.targets, node.values):
+                flows.append((_targets(target), [value]))
     macro_args = [a.name for m in ast.find_all((nodes.Macro, nodes.CallBlock)) for a in m.args]
     call_args = [x for c in ast.find_all(nodes.Call) for x in [*c.args, *(k.value for k in c.kwargs)]]
+    call_args += [d for m in ast.find_all((nodes.Macro, nodes.CallBlock)) for d in m.defaults]
     flows.append((macro_args + ["caller", "varargs", "kwargs"], call_args))
     changed = True
     while changed:

@@ -27,6 +27,8 @@ BUILT = [
     "{{ [''] | map(attribute='__class__') | list }}",
     "{% set k = ['_', '_class', '__']|join %}{{ [''] | map(attribute=k) | first }}",
     "{% for k, v in {'__cla': 'ss__'}|items %}{{ ''[k ~ v] }}{% endfor %}",
+    "{% with n = ['__cla', 'ss__']|join %}{{ ''[n] }}{% endwith %}",
+    "{% macro get(o, n=['__cla', 'ss__']|join) %}{{ o[n] }}{% endmacro %}{{ get('') }}",
 ]
 CLEAN = [
     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' }}"
