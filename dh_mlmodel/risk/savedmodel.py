@@ -66,9 +66,9 @@ def graph_ops(path: Path, relpath: str) -> set[str] | str:
         size = os.fstat(f.fileno()).st_size
         if size == 0:
             return set()
+        if not _mentions_unsafe_op(f):
+            return set()
         with mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ) as buf:
-            if not _UNSAFE_BYTES.search(buf):
-                return set()
             ops: set[str] = set()
             try:
                 for number, value in _fields(buf, 0, size):
@@ -79,6 +79,18 @@ def graph_ops(path: Path, relpath: str) -> set[str] | str:
             except (ValueError, IndexError) as exc:
                 return str(exc) or "truncated"
             return ops
+
+
+def _mentions_unsafe_op(f) -> bool:
+    """Read in 16 MiB chunks (overlapping by the longest name) rather than mapping: RSS stays flat."""
+    overlap = max(len(op) for op in UNSAFE_OPS)
+    f.seek(0)
+    tail = b""
+    while chunk := f.read(16 << 20):
+        if _UNSAFE_BYTES.search(tail + chunk):
+            return True
+        tail = chunk[-overlap:]
+    return False
 
 
 def _fields(buf, pos: int, end: int):
