@@ -98,7 +98,8 @@ def _zip_format(names: list[str]) -> str:
             return "torchscript"
         return "pytorch-zip"
     top_level = set(names)
-    if "metadata.json" in top_level and "config.json" in top_level and any(n.startswith("model.weights") for n in names):
+    # keras.saving.load_model needs only config.json; metadata.json or the weights make it a Keras file
+    if "config.json" in top_level and ("metadata.json" in top_level or any(n.startswith("model.weights") for n in names)):
         return "keras"
     if names and all(n.endswith(".npy") for n in names):
         return "npz"
@@ -190,8 +191,8 @@ def _layout_format(path: Path, relpath: str) -> str | None:
     """TF SavedModel and CoreML packages are recognised by their directory layout."""
     parts = relpath.split("/")
     base = parts[-1].lower()
-    if base in ("saved_model.pb", "saved_model.pbtxt"):
-        return "tf-savedmodel"
+    if base in ("saved_model.pb", "saved_model.pbtxt", "keras_metadata.pb"):
+        return "tf-savedmodel"  # keras_metadata.pb: Keras 2's layer configs of a SavedModel
     if any(p.lower().endswith(".mlpackage") for p in parts[:-1]) or base.endswith(".mlmodel"):
         return "coreml"
     # variables/, fingerprint.pb and keras_metadata.pb beside a saved_model.pb

@@ -67,6 +67,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_cli_json_shape_and_exit_0(tmp_path: Path) -> None:
     _write_text_files(tmp_path)
+    (tmp_path / "modeling_x.py").write_text("class X: pass\n")  # auto_map's code, shipped: a warning only
     proc = _cli("--json", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)

@@ -61,31 +61,78 @@ def _string_pair(r: BoundedReader, span: tuple[int, int], what: str) -> tuple[st
     return key, val
 
 
-def _external_locations(r: BoundedReader, tensor_span: tuple[int, int]) -> list[str]:
+# Where TensorProtos sit (onnx.proto): GraphProto initializer 5, sparse_initializer 15, node 1;
+# NodeProto attribute 5; AttributeProto t 5, g 6, tensors 10, graphs 11, sparse_tensor 22,
+# sparse_tensors 23; SparseTensorProto values 1, indices 2; FunctionProto node 7, attribute_proto 11;
+# TrainingInfoProto initialization 1, algorithm 2.
+NODE_ATTRIBUTE, FUNCTION_NODE, FUNCTION_ATTRIBUTE = 5, 7, 11
+ATTR_TENSORS, ATTR_GRAPHS, ATTR_SPARSE = (5, 10), (6, 11), (22, 23)
+MAX_GRAPH_DEPTH = 32  # If/Loop/Scan bodies inside bodies
+
+
+def _tensor_locations(r: BoundedReader, span: tuple[int, int], out: list[str]) -> None:
     entries: dict[str, str] = {}
-    for number, wire, value in pb.sub_fields(r, tensor_span, "initializer"):
+    for number, wire, value in pb.sub_fields(r, span, "tensor"):
         if number == TENSOR_EXTERNAL_DATA and wire == pb.LEN:
             key, val = _string_pair(r, value, "external_data")
             entries[key] = val
-    return [entries["location"]] if "location" in entries else []
+    if "location" in entries:  # with or without data_location = EXTERNAL: say what a loader could open
+        out.append(entries["location"])
 
 
-def _graph(r: BoundedReader, span: tuple[int, int]) -> tuple[int, int, list[str], str]:
-    """(initializers, nodes, external data locations, graph name)."""
+def _sparse_locations(r: BoundedReader, span: tuple[int, int], out: list[str]) -> None:
+    for number, wire, value in pb.sub_fields(r, span, "sparse tensor"):
+        if number in (1, 2) and wire == pb.LEN:
+            _tensor_locations(r, value, out)
+
+
+def _attribute_locations(r: BoundedReader, span: tuple[int, int], out: list[str], depth: int) -> None:
+    for number, wire, value in pb.sub_fields(r, span, "attribute"):
+        if wire != pb.LEN:
+            continue
+        if number in ATTR_TENSORS:
+            _tensor_locations(r, value, out)
+        elif number in ATTR_SPARSE:
+            _sparse_locations(r, value, out)
+        elif number in ATTR_GRAPHS:
+            _graph(r, value, out, depth + 1)
+
+
+def _node_locations(r: BoundedReader, span: tuple[int, int], out: list[str], depth: int) -> None:
+    for number, wire, value in pb.sub_fields(r, span, "node"):
+        if number == NODE_ATTRIBUTE and wire == pb.LEN:
+            _attribute_locations(r, value, out, depth)
+
+
+def _function_locations(r: BoundedReader, span: tuple[int, int], out: list[str]) -> None:
+    for number, wire, value in pb.sub_fields(r, span, "function"):
+        if number == FUNCTION_NODE and wire == pb.LEN:
+            _node_locations(r, value, out, 1)
+        elif number == FUNCTION_ATTRIBUTE and wire == pb.LEN:
+            _attribute_locations(r, value, out, 1)
+
+
+def _graph(r: BoundedReader, span: tuple[int, int], locations: list[str], depth: int = 0) -> tuple[int, int, str]:
+    """(initializers, nodes, graph name); every external data location in it, subgraphs included, goes to LOCATIONS."""
+    if depth > MAX_GRAPH_DEPTH:
+        raise r.fail(f"subgraphs nested more than {MAX_GRAPH_DEPTH} deep")
     initializers = nodes = 0
-    locations: list[str] = []
     name = ""
     for number, wire, value in pb.sub_fields(r, span, "graph"):
         if wire != pb.LEN:
             continue
-        if number in (GRAPH_INITIALIZER, GRAPH_SPARSE_INITIALIZER):
+        if number == GRAPH_INITIALIZER:
             initializers += 1
-            locations.extend(_external_locations(r, value))
+            _tensor_locations(r, value, locations)
+        elif number == GRAPH_SPARSE_INITIALIZER:
+            initializers += 1
+            _sparse_locations(r, value, locations)
         elif number == GRAPH_NODE:
             nodes += 1
+            _node_locations(r, value, locations, depth)
         elif number == 2:
             name = pb.read_string(r, value, "graph name")
-    return initializers, nodes, locations, name
+    return initializers, nodes, name
 
 
 def read_model(path: Path, relpath: str) -> dict[str, Any]:
@@ -93,6 +140,7 @@ def read_model(path: Path, relpath: str) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     opsets: dict[str, int] = {}
     props: dict[str, str] = {}
+    locations: list[str] = []
     with open(path, "rb") as f:
         r = BoundedReader(f, size, relpath)
         for number, wire, value in pb.fields(r, size, "ModelProto"):
@@ -111,10 +159,16 @@ def read_model(path: Path, relpath: str) -> dict[str, Any]:
                 k, v = _string_pair(r, value, "metadata_props")
                 props[k] = v
             elif number == 7:
-                initializers, nodes, locations, name = _graph(r, value)
+                initializers, nodes, name = _graph(r, value, locations)
                 meta.update(initializers=initializers, nodes=nodes, graph_name=name)
-                if locations:
-                    meta["external_data"] = list(dict.fromkeys(locations))
+            elif number == 25 and wire == pb.LEN:  # functions: their bodies' Constant nodes
+                _function_locations(r, value, locations)
+            elif number == 20 and wire == pb.LEN:  # training_info: initialization and algorithm graphs
+                for n, w, v in pb.sub_fields(r, value, "training_info"):
+                    if n in (1, 2) and w == pb.LEN:
+                        _graph(r, v, locations, 1)
+    if locations:
+        meta["external_data"] = list(dict.fromkeys(locations))
     if "ir_version" not in meta:
         raise FormatError(relpath, "ONNX model without ir_version")
     meta["opsets"] = opsets

@@ -32,11 +32,26 @@ def _walk(path: Path, relpath: str) -> dict[str, Any]:
             if number not in TOP_FIELDS or wire != pb.LEN:
                 raise r.fail(f"not a sentencepiece model (field {number}, wire type {wire})")
             if number == 1:
+                if pieces < CHECKED_PIECES:
+                    _check_piece(r, value)
                 pieces += 1
             elif number == 2:
                 meta.update(_trainer(r, value))
     meta["pieces"] = pieces
     return meta
+
+
+# SentencePiece (sentencepiece_model.proto): piece 1 string, score 2 float, type 3 enum.  Other
+# protobufs whose field 1 is a message (keras_metadata.pb: SavedObject has node_id 2 as a varint)
+# fail here instead of passing for a vocabulary.
+PIECE_FIELDS = {1: pb.LEN, 2: pb.I32, 3: pb.VARINT}
+CHECKED_PIECES = 16
+
+
+def _check_piece(r: BoundedReader, span: tuple[int, int]) -> None:
+    for number, wire, _value in pb.sub_fields(r, span, "SentencePiece"):
+        if PIECE_FIELDS.get(number) != wire:
+            raise r.fail(f"not a sentencepiece model (piece field {number}, wire type {wire})")
 
 
 def _trainer(r: BoundedReader, span: tuple[int, int]) -> dict[str, Any]:

@@ -3,21 +3,23 @@
 `assess(facts, model_dir)` returns the extra findings for one described
 artifact; the inspect stage appends them.  Pickles are found by content in
 every container and judged by allowlist (risk/allowlist.py, docs/security.md);
-Keras configs, remote code, chat templates and ONNX external data are
-checked in risk/other.py.  `apply_allowlist` applies the per-file
+Keras configs (risk/keras.py), TF graphs (savedmodel.py), archives we
+cannot open (unopened.py), remote code (remote_code.py), chat templates
+(templates.py) and ONNX external data (onnx_data.py) have a module each.  `apply_allowlist` applies the per-file
 acceptances of debian/mlmodel.yaml.
 """
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 from pathlib import Path
 from typing import Any, Iterable
 
 from ..model import ArtifactFacts, Finding, MLModelError
-from . import other
+from . import keras, onnx_data, remote_code, savedmodel, templates, unopened
 from .containers import scan_file
+
+OTHER_CHECKS = (keras.check, savedmodel.check, unopened.check, remote_code.check, templates.check, onnx_data.check)
 
 SCANNER_READY = True
 
@@ -48,54 +50,8 @@ def assess(facts: ArtifactFacts, model_dir: Path) -> tuple[Finding, ...]:
 
 
 def _other_risks(facts: ArtifactFacts, model_dir: Path) -> list[Finding]:
-    a, meta = facts.artifact, facts.metadata
-    out: list[Finding] = []
-    if a.format == "keras":
-        out.extend(other.scan_keras_zip(a.path, a.relpath))
-    elif a.format == "hdf5":
-        out.extend(other.scan_h5(a.path, a.relpath))
-    auto_map = meta.get("auto_map")
-    if auto_map is None and a.format in ("config-json", "tokenizer-config"):
-        auto_map = _json_field(a.path, "auto_map")
-    out.extend(other.auto_map_findings(auto_map, a.relpath, model_dir, a.path.parent))
-    out.extend(_template_risks(facts))
-    if a.format == "onnx" and meta.get("external_data"):
-        out.extend(other.onnx_external_findings(meta["external_data"], a.path, a.relpath, model_dir))
-    if a.relpath.endswith(".py"):
-        out.append(Finding("python-code-shipped", "warning",
-                           "Python code in the model directory (runs under trust_remote_code or when imported)",
-                           a.relpath, ""))
-    return out
-
-
-def _template_risks(facts: ArtifactFacts) -> list[Finding]:
-    a, meta = facts.artifact, facts.metadata
-    template = meta.get("chat_template")
-    member = "chat_template"
-    if template is None and a.format == "tokenizer-config":
-        template = _json_field(a.path, "chat_template")
-    if template is None and a.format == "chat-template" and a.relpath.endswith(".json"):
-        template = _json_field(a.path, "chat_template")  # chat_template.json: {"chat_template": "…"}
-    elif template is None and (a.format == "chat-template" or a.relpath.endswith(".jinja")):
-        template, member = other.read_text_capped(a.path), ""
-    if a.format == "gguf":
-        member = "tokenizer.chat_template"
-    templates = template if isinstance(template, list) else [template]
-    out = []
-    for t in templates:  # tokenizer_config may hold a list of {"name", "template"}
-        text = t.get("template") if isinstance(t, dict) else t
-        if isinstance(text, str):
-            out.extend(other.chat_template_findings(text, a.relpath, member or a.relpath))
-    return out
-
-
-def _json_field(path: Path, key: str) -> Any:
-    text = other.read_text_capped(path)
-    try:
-        data = json.loads(text) if text else None
-    except (ValueError, RecursionError):
-        return None
-    return data.get(key) if isinstance(data, dict) else None
+    """The checks that are not pickles, one module each (docs/security.md)."""
+    return [f for check in OTHER_CHECKS for f in check(facts, model_dir)]
 
 
 def finding_callable(f: Finding) -> str | None:

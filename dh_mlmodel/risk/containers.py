@@ -12,7 +12,6 @@ GHSA-w8jq-xcqf-f792, GHSA-7q5r-7gvp-wc82, GHSA-769v-p64c-89pr, GHSA-9gvj-pp9x-gc
 """
 from __future__ import annotations
 
-import ast
 import re
 import struct
 import tempfile
@@ -376,7 +375,12 @@ def _scan_compressed(ctx: Ctx, stream: Stream, kind: str, member: str, depth: in
 
 
 def _scan_npy(ctx: Ctx, stream: Stream, member: str) -> None:
-    """A .npy: a pickle payload follows the header when the dtype holds objects (numpy _format_impl.py)."""
+    """A .npy: a pickle payload follows the header when the dtype holds objects (numpy _format_impl.py).
+
+    With allow_pickle=True numpy ignores its header size limit, so only a
+    header too large to read at all stops the scan, and that is an error.
+    """
+    from ..formats.numpy import dtype_objects, object_finding, parse_header_text
     head = stream.read(8)
     major = head[6]
     size_fmt = "<H" if major == 1 else "<I"
@@ -384,32 +388,27 @@ def _scan_npy(ctx: Ctx, stream: Stream, member: str) -> None:
     if len(raw) != struct.calcsize(size_fmt):
         return
     (hlen,) = struct.unpack(size_fmt, raw)
-    if hlen > 1 << 20:
-        ctx.add("numpy-header-invalid", "warning", f"{member or 'the file'}: .npy header of {hlen} bytes", member)
-        return
-    text = stream.read(hlen).decode("latin-1", "replace")
-    try:
-        header = ast.literal_eval(text.strip())
-        descr = header["descr"]
-    except (ValueError, SyntaxError, KeyError, TypeError, RecursionError, MemoryError):
-        ctx.add("numpy-header-invalid", "warning", f"{member or 'the file'}: unreadable .npy header", member)
-        return
-    if not _descr_has_object(descr):
-        return
     where = member or "the file"
-    ctx.add("numpy-object-array", "warning",
-            f"{where} is an object array: np.load needs allow_pickle=True, which unpickles it", member)
+    if hlen > 1 << 20:
+        f = object_finding("unknown", ctx.relpath, member)
+        ctx.add(f.tag, f.severity, f"{where}: .npy header of {hlen} bytes is not read, and "
+                "np.load(allow_pickle=True) would read it", member)
+        return
+    text = stream.read(hlen).decode("utf-8" if major >= 3 else "latin-1", "replace")
+    try:
+        header = parse_header_text(text, major)
+        descr = header["descr"]
+    except (ValueError, SyntaxError, KeyError, TypeError, RecursionError, MemoryError, IndentationError):
+        ctx.add("numpy-header-invalid", "warning", f"{where}: unreadable .npy header", member)
+        return
+    verdict = dtype_objects(descr)
+    if not verdict:
+        return
+    f = object_finding(verdict, ctx.relpath, member)
+    ctx.add(f.tag, f.severity, f"{where} ({descr!r}): np.load needs allow_pickle=True, which unpickles it"
+            if verdict == "object" else f.message, member)
     payload = f"{member}[pickle]" if member else "[pickle]"
     _scan_pickles(ctx, stream, payload, "generic", sniffed=False)
-
-
-def _descr_has_object(descr) -> bool:
-    if isinstance(descr, str):
-        return "O" in descr.lstrip("<>|=")[:1]
-    if isinstance(descr, (list, tuple)):
-        return any(_descr_has_object(part) for item in descr for part in (item if isinstance(item, tuple) else (item,))
-                   if not isinstance(part, (int, tuple)) or isinstance(part, (list, tuple)))
-    return False
 
 
 # ---------------------------------------------------------------- zip

@@ -119,7 +119,8 @@ def test_auto_map_and_shipped_python(tmp_path):
     cfg.write_text(json.dumps({"auto_map": {"AutoModel": "modeling_x.XModel",
                                             "AutoTokenizer": ["other/repo--tok_y.Tok", None]}}))
     found = assess(facts(cfg, tmp_path, "config-json", "config"), tmp_path)
-    (remote,) = by_tag(found, "remote-code-required")
+    (remote,) = by_tag(found, "remote-code-not-shipped")  # tok_y comes from another repository
+    assert remote.severity == "error"
     assert "modeling_x" in remote.message and "tok_y.py" in remote.message and "other/repo" in remote.message
     py = assess(facts(tmp_path / "modeling_x.py", tmp_path, "text", "code"), tmp_path)
     assert [f.tag for f in py] == ["python-code-shipped"]
@@ -139,7 +140,7 @@ def test_onnx_external_data_outside_or_symlink(tmp_path):
     assert got == {("../secret", "onnx-external-data-outside-model", "error"),
                    ("/etc/passwd", "onnx-external-data-outside-model", "error"),
                    ("link.data", "onnx-external-data-symlink", "error"),
-                   ("missing.data", "onnx-external-data-missing", "warning")}
+                   ("missing.data", "onnx-external-data-missing", "error")}  # the tag file's severity
 
 
 @dataclass(frozen=True)

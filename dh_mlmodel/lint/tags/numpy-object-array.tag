@@ -1,5 +1,5 @@
 Tag: numpy-object-array
-Severity: warning
+Severity: error
 Check: mlmodel/risk
 See-Also: https://numpy.org/doc/stable/reference/generated/numpy.load.html
 Explanation:
