@@ -1,0 +1,465 @@
+"""The peer scanners' own test samples as regression data: caught / missed / false positives, per suite.
+
+One command, from a checkout (the project venv has torch, numpy, joblib):
+
+    /work/main/.venv/bin/python bench/peer_suites.py [--peer-venv /work/peer-venv] [--out DIR]
+
+It fetches the pinned sources below (sdists with `pip download`, sha256
+checked, through dh_mlmodel.corpus; the peers' git repositories at a pinned
+commit from a local mirror when one exists, since their committed test data is
+not in every sdist), runs the peers' sample generators in a scratch dir (each
+in a subprocess), asks the loaders themselves what every sample does
+(bench/pickle_oracle.py, in a subprocess with a memory limit), scans every
+sample with each peer (bench/peers.py inside the peer venv, created with the
+pinned versions of bench/requirements-risk.txt when missing), with our
+`scan_file` and with `bin/mlmodel inspect`, and prints a Markdown table, also
+saved with the per-sample JSON in DIR (default bench/.cache/peer-suites/).
+
+Truth per sample: the oracle's when a loader read a pickle out of it (it
+imports a global outside the short INERT list below: "unsafe"; the stream
+broke after importing or calling something: "unsafe", it cannot be proven
+safe; only INERT globals and a clean end: "safe"), else the peer suite's own
+label (the expectation its tests assert, from where the sample sits in their
+test data), else "unjudged" (counted, not scored).  The exit status is 1 when
+we miss a sample that a peer catches and the truth says is unsafe.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import selectors
+import shutil
+import subprocess
+import sys
+import tarfile
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH = Path(__file__).resolve().parent
+
+from dh_mlmodel.corpus import PEER_CASES, default_dest, fetch_case  # noqa: E402
+from pickle_oracle import truth_of  # noqa: E402  (bench/pickle_oracle.py)
+
+# --- pinned sources ----------------------------------------------------------
+
+SDISTS = {c.name.removeprefix("peer-"): c for c in PEER_CASES.values()}  # pinned in dh_mlmodel/corpus.py
+# suite -> (GitHub repository, commit, test dir): the tag of the pinned version where the mirror has it
+REPOS = {
+    "picklescan": ("mmaitre314/picklescan", "f15d54da3dec9aa28a87ede82f87882bb80f1023", "tests"),   # v1.0.5
+    "modelscan": ("protectai/modelscan", "8b8ed4bf78a863fcf3b664888dc7ff6ae22f5230", "tests"),     # main 2025-08-06 (no v0.8.8 tag)
+    "fickling": ("trailofbits/fickling", "c3c695cdcce451c04dfe892802675161614287a2", "test"),       # v0.1.12
+}
+MIRRORS = Path(os.environ.get("PEER_MIRRORS", "/work/.mirror"))  # <owner>+<name>/repo, bare git dirs
+SUITES = ("picklescan", "modelscan", "fickling", "modelaudit")
+SCANNERS = ("dh-mlmodel scan_file", "mlmodel inspect", "picklescan", "modelscan", "fickling", "modelaudit")
+
+@dataclass
+class Sample:
+    suite: str
+    rel: str            # where the suite has it: sdist:… repo:… gen:…
+    path: Path
+    label: str | None   # the suite's own expectation: "unsafe", "safe" or None
+    oracle: dict = field(default_factory=dict)
+    verdicts: dict = field(default_factory=dict)
+
+    @property
+    def truth(self) -> str:
+        return truth_of(self.oracle, self.label)
+
+
+# --- labels: the expectation each suite's tests assert, by where the sample sits ----
+
+_UNSAFE_WORDS = re.compile(r"malicious|exploit|attack|sploit|bypass|inject|GHSA-|evil|payload|dangerous|unsafe|"
+                           r"codeinjection|FileIO|FileHandler|CodeType|urlopen|object_array|dns_exfil|bad_pytorch|"
+                           r"lambda|pyfunc|suspicious", re.I)
+_SAFE_WORDS = re.compile(r"benign|safe|int_array|^pytorch_model\.bin$|^new_pytorch_model\.bin$|not_a_pickle|"
+                         r"squeezenet", re.I)
+
+
+def label_of(suite: str, rel: str) -> str | None:
+    name = rel.rsplit("/", 1)[-1]
+    if suite == "fickling" and "gen:test_bypasses" in rel:
+        return "unsafe"  # every test there asserts severity > LIKELY_SAFE
+    if _UNSAFE_WORDS.search(rel) and not re.search(r"(^|/)safe_|/benign/", rel):
+        return "unsafe"
+    if _SAFE_WORDS.search(name) or re.search(r"/(benign|safe_[a-z_]+)/", rel):
+        return "safe"
+    return None
+
+
+# --- fetching ------------------------------------------------------------------
+
+def fetch_sdists(root: Path) -> dict[str, Path]:
+    out = {}
+    for suite, case in SDISTS.items():
+        fetch_case(case, root)
+        out[suite] = root / case.name
+    return out
+
+
+def fetch_repo(suite: str, cache: Path) -> tuple[Path | None, str]:
+    """The suite's test dir at the pinned commit, from a bare mirror (blobs the mirror lacks are noted, not fatal)."""
+    repo, commit, sub = REPOS[suite]
+    dest = cache / f"repo-{suite}-{commit[:12]}"
+    note = f"{repo}@{commit[:12]}"
+    if (dest / ".complete").is_file():
+        return dest, note + (dest / ".complete").read_text().strip().partition(" ")[2]
+    git_dir = MIRRORS / repo.replace("/", "+") / "repo"
+    git = ["git", "-C", str(git_dir)]
+    tree = subprocess.run(git + ["ls-tree", "-r", "-z", commit, "--", sub], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) if git_dir.is_dir() else None
+    if tree is None or tree.returncode:
+        why = f"no mirror at {git_dir} (set PEER_MIRRORS)" if tree is None else tree.stderr.decode().strip()[:120]
+        return None, f"{note}: {why}"
+    shutil.rmtree(dest, ignore_errors=True)
+    absent = 0
+    for entry in tree.stdout.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.decode().partition("\t")
+        mode, kind, blob = meta.split()
+        if kind != "blob" or mode == "120000" or ".." in name.split("/"):
+            continue
+        data = subprocess.run(git + ["cat-file", "blob", blob], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        if data.returncode:
+            absent += 1  # the mirror keeps only a listing of its largest files
+            continue
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (dest / name).write_bytes(data.stdout)
+    extra = f" ({absent} large blob(s) absent from the mirror)" if absent else ""
+    (dest / ".complete").write_text(f"{commit}{extra}\n")
+    return dest, note + extra
+
+
+# --- the peers' generators, each in a subprocess in a scratch dir ---------------
+
+# picklescan's generator writes each file in turn and stops at the first one whose payload module
+# (aiohttp, py7zr…) is not installed; this driver runs every initialize_* step on its own.
+PICKLESCAN_DRIVER = '''
+import functools, sys, init_data_files as g
+failed = []
+def tolerant(fn):
+    @functools.wraps(fn)
+    def run(*a, **k):
+        try:
+            return fn(*a, **k)
+        except Exception as exc:
+            failed.append(f"{fn.__name__}{a[:1]}: {type(exc).__name__}: {exc}")
+    return run
+for name in dir(g):
+    if name.startswith("initialize_") and name not in ("initialize_pickle_files", "initialize_numpy_files"):
+        setattr(g, name, tolerant(getattr(g, name)))
+for step in (g.initialize_pickle_files, g.initialize_numpy_files):
+    try:
+        step()
+    except Exception as exc:
+        failed.append(f"{step.__name__}: {type(exc).__name__}: {exc}")
+print("\\n".join(failed[:20]))
+print(f"{len(failed)} generator step(s) failed")
+'''
+
+FICKLING_CAPTURE = '''
+import os, hashlib, fickling.analysis as an
+OUT = os.environ["PEER_CAPTURE"]
+_real = an.check_safety
+def check_safety(pickled, *a, **k):
+    try:
+        data = pickled.dumps()
+        test = os.environ.get("PYTEST_CURRENT_TEST", "x").split(" ")[0]
+        mod, _, name = test.partition("::")
+        d = os.path.join(OUT, os.path.basename(mod).removesuffix(".py"))
+        os.makedirs(d, exist_ok=True)
+        tag = hashlib.sha256(data).hexdigest()[:8]
+        with open(os.path.join(d, name.replace("::", ".") + "-" + tag + ".pkl"), "wb") as f:
+            f.write(data)
+    except Exception:
+        pass
+    return _real(pickled, *a, **k)
+an.check_safety = check_safety
+'''
+
+
+def run_generators(repos: dict[str, Path], scratch: Path, peer_python: Path) -> dict[str, tuple[Path | None, str]]:
+    out: dict[str, tuple[Path | None, str]] = {}
+    if "picklescan" in repos:
+        work = scratch / "picklescan" / "tests"
+        shutil.rmtree(work.parent, ignore_errors=True)
+        work.mkdir(parents=True)
+        shutil.copy(repos["picklescan"] / "tests" / "init_data_files.py", work)
+        (work / "data").mkdir()
+        (work / "data2").mkdir()
+        proc = _sub([sys.executable, "-c", PICKLESCAN_DRIVER], work)
+        out["picklescan"] = (work, f"init_data_files.py: exit {proc.returncode}{_tail(proc)}")
+    if "fickling" in repos:
+        work = scratch / "fickling"
+        shutil.rmtree(work, ignore_errors=True)
+        (work / "plugin").mkdir(parents=True)
+        (work / "plugin" / "fickling_capture.py").write_text(FICKLING_CAPTURE)
+        shutil.copytree(repos["fickling"] / "test", work / "test")
+        env = {**os.environ, "PEER_CAPTURE": str(work / "out"), "PYTHONPATH": str(work / "plugin")}
+        tests = [f"test/{t}" for t in ("test_bypasses.py", "test_crashes.py", "test_pickle.py",
+                                        "test_polyglot.py", "test_pytorch.py", "test_expansion_attack_analysis.py")]
+        proc = _sub([str(peer_python), "-m", "pytest", "-q", "-x", "-p", "fickling_capture", "-p", "no:cacheprovider",
+                     "--basetemp", str(work / "tmp"), *tests], work, env)
+        out["fickling"] = (work, f"pytest {len(tests)} test files with a check_safety recorder: exit {proc.returncode}"
+                                 f"{_tail(proc)}")
+    out.setdefault("modelscan", (None, "tests/test_modelscan.py writes its samples from fixtures that import "
+                                       "tensorflow and tf_keras: not run"))
+    out.setdefault("modelaudit", (None, "its tests write samples into tmp_path across 260 test files: not run; "
+                                        "tests/assets only"))
+    return out
+
+
+def _sub(cmd: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=900)
+    except subprocess.TimeoutExpired as exc:
+        return subprocess.CompletedProcess(cmd, -9, (exc.stdout or b"").decode(errors="replace")
+                                           if isinstance(exc.stdout, bytes) else (exc.stdout or ""))
+
+
+def _tail(proc) -> str:
+    lines = [l for l in (proc.stdout or "").strip().splitlines() if l.strip()]
+    return f" ({lines[-1][:100]})" if lines else ""
+
+
+# --- collecting -----------------------------------------------------------------
+
+_SKIP = re.compile(r"\.(py|pyc|md|txt|csv|cfg|toml|ini|in|rst)$|(^|/)(LICENSE[^/]*|PKG-INFO|\.complete|\.sources|"
+                   r"__pycache__/.*)$")
+
+
+def collect(suite: str, kind: str, base: Path) -> list[Sample]:
+    out = []
+    for path in sorted(p for p in base.rglob("*") if p.is_file() and not p.is_symlink()):
+        rel = path.relative_to(base).as_posix()
+        if _SKIP.search(rel) or "/tmp/" in f"/{rel}" and kind != "gen":
+            continue
+        tag = f"{kind}:{rel}"
+        out.append(Sample(suite, tag, path, label_of(suite, tag)))
+    return out
+
+
+def dedupe(samples: list[Sample]) -> list[Sample]:
+    """One entry per (suite, content): the generators rewrite many committed files byte for byte."""
+    seen: dict[tuple[str, str], Sample] = {}
+    for s in samples:
+        digest = hashlib.sha256(s.path.read_bytes()).hexdigest()
+        key = (s.suite, digest)
+        if key in seen:
+            seen[key].label = seen[key].label or s.label
+            continue
+        seen[key] = s
+    return list(seen.values())
+
+
+# --- judging and scanning -------------------------------------------------------
+
+def run_oracle(samples: list[Sample]) -> None:
+    """bench/pickle_oracle.py over all samples; a sample that kills or stalls the worker is noted and skipped."""
+    todo = list(samples)
+    while todo:
+        proc = subprocess.Popen([sys.executable, str(BENCH / "pickle_oracle.py")], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
+                                preexec_fn=_limit_memory)
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while todo:
+            s = todo[0]
+            proc.stdin.write(str(s.path) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline() if sel.select(timeout=60) else ""
+            if not line:
+                s.oracle = {"timeout": True, "imports": [], "calls": [], "errors": ["oracle worker died or stalled"]}
+                todo.pop(0)
+                proc.kill()
+                break
+            s.oracle = json.loads(line)
+            todo.pop(0)
+        proc.stdin.close()
+        proc.kill()
+        proc.wait()
+
+
+def _limit_memory() -> None:
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+
+def run_ours(samples: list[Sample]) -> None:
+    import logging
+    logging.disable(logging.CRITICAL)
+    from peers import guarded, ours
+    for s in samples:
+        s.verdicts["dh-mlmodel scan_file"] = guarded(ours, s.path)
+    for i in range(0, len(samples), 40):
+        _inspect_batch(samples[i:i + 40])
+
+
+def _inspect_batch(batch: list[Sample]) -> None:
+    cmd = [sys.executable, str(ROOT / "bin" / "mlmodel"), "inspect", "--json", "--no-hash"]
+    proc = subprocess.run(cmd + [str(s.path) for s in batch], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        files = {f["path"]: f for f in json.loads(proc.stdout)["files"]}
+    except (ValueError, KeyError):
+        files = None
+    if files is None and len(batch) > 1:
+        for s in batch:  # one sample broke the batch: find which
+            _inspect_batch([s])
+        return
+    for s in batch:
+        f = (files or {}).get(str(s.path))
+        if f is None:
+            err = (proc.stderr.strip().splitlines() or ["no output"])[-1][:80]
+            s.verdicts["mlmodel inspect"] = "caught" if proc.returncode and "error" in err.lower() else f"crash ({err})"
+        else:
+            s.verdicts["mlmodel inspect"] = "caught" if any(x["severity"] == "error" for x in f["findings"]) else "missed"
+
+
+def run_peers(samples: list[Sample], peer_python: Path) -> dict[str, str]:
+    proc = subprocess.run([str(peer_python), str(BENCH / "peers.py")], input="".join(f"{s.path}\n" for s in samples),
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd="/tmp",
+                          preexec_fn=_limit_memory, timeout=7200)
+    lines = [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{")]
+    versions = lines[0]["versions"] if lines and "versions" in lines[0] else {}
+    by_path = {l["path"]: l for l in lines[1:]}
+    for s in samples:
+        got = by_path.get(str(s.path), {})
+        for name in SCANNERS[2:]:
+            s.verdicts[name] = got.get(name, "crash (peer worker died)")
+    return versions
+
+
+def ensure_peer_venv(venv: Path) -> Path:
+    python = venv / "bin" / "python"
+    if not python.is_file():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    reqs = BENCH / "requirements-risk.txt"
+    probe = subprocess.run([str(python), "-c", "import picklescan, modelscan, fickling, modelaudit, pytest"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if probe.returncode:
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(reqs)], check=True)
+    return python
+
+
+# --- the table --------------------------------------------------------------------
+
+def caught(v: str) -> bool:
+    return v == "caught"
+
+
+def table(samples: list[Sample]) -> str:
+    rows = ["| suite | samples | unsafe | safe | unjudged | " + " | ".join(
+        f"{n}: caught / missed / FP" for n in SCANNERS) + " |", "|---|---|---|---|---|" + "---|" * len(SCANNERS)]
+    for suite in (*SUITES, "all"):
+        group = [s for s in samples if suite in ("all", s.suite)]
+        if not group:
+            continue
+        unsafe = [s for s in group if s.truth == "unsafe"]
+        safe = [s for s in group if s.truth == "safe"]
+        cells = []
+        for n in SCANNERS:
+            c = sum(caught(s.verdicts.get(n, "")) for s in unsafe)
+            fp = sum(caught(s.verdicts.get(n, "")) for s in safe)
+            cells.append(f"{c} / {len(unsafe) - c} / {fp}")
+        name = f"**{suite}**" if suite == "all" else suite
+        rows.append(f"| {name} | {len(group)} | {len(unsafe)} | {len(safe)} | {len(group) - len(unsafe) - len(safe)} | "
+                    + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def misses(samples: list[Sample]) -> list[Sample]:
+    """Unsafe samples a peer catches and our scan_file or inspect does not."""
+    out = []
+    for s in samples:
+        if s.truth != "unsafe":
+            continue
+        peer = [n for n in SCANNERS[2:] if caught(s.verdicts.get(n, ""))]
+        if peer and not all(caught(s.verdicts.get(n, "")) for n in SCANNERS[:2]):
+            out.append(s)
+    return out
+
+
+def false_positives(samples: list[Sample]) -> list[Sample]:
+    return [s for s in samples if s.truth == "safe" and any(caught(s.verdicts.get(n, "")) for n in SCANNERS[:2])]
+
+
+def describe(s: Sample) -> str:
+    o = s.oracle
+    seen = ", ".join(o.get("imports", [])[:6]) or "no global"
+    calls = "a call reached" if o.get("calls") else "no call"
+    err = f"; stream error: {o['errors'][0]}" if o.get("errors") else ""
+    return f"imports {seen}; {calls}{err}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--peer-venv", type=Path, default=Path(os.environ.get("PEER_VENV", "/work/peer-venv")))
+    ap.add_argument("--out", type=Path, default=BENCH / ".cache" / "peer-suites")
+    ap.add_argument("--cache", type=Path, default=None, help="sdist cache (default: the corpus cache)")
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    peer_python = ensure_peer_venv(args.peer_venv)
+    sources = {}
+    samples: list[Sample] = []
+    for suite, base in fetch_sdists(args.cache or default_dest()).items():
+        sources[suite] = [f"sdist {SDISTS[suite].specs[0]} sha256 {next(iter(SDISTS[suite].pins.values()))[:16]}…"]
+        samples += collect(suite, "sdist", base)
+    repos = {}
+    for suite in REPOS:
+        path, note = fetch_repo(suite, args.out / "src")
+        sources[suite].append(f"repo {note}")
+        if path:
+            repos[suite] = path
+            samples += collect(suite, "repo", path)
+    for suite, (path, note) in run_generators(repos, args.out / "scratch", peer_python).items():
+        sources[suite].append(f"generator {note}")
+        if path:
+            samples += [s for s in collect(suite, "gen", path)]
+    samples = dedupe(samples)
+    print(f"{len(samples)} samples; judging with the loaders…", file=sys.stderr, flush=True)
+    run_oracle(samples)
+    print("scanning with dh-mlmodel…", file=sys.stderr, flush=True)
+    run_ours(samples)
+    print("scanning with the peers…", file=sys.stderr, flush=True)
+    versions = run_peers(samples, peer_python)
+    report = render(samples, sources, versions)
+    (args.out / "table.md").write_text(report)
+    (args.out / "samples.json").write_text(json.dumps(
+        [{"suite": s.suite, "sample": s.rel, "path": str(s.path), "label": s.label, "truth": s.truth,
+          "oracle": s.oracle, "verdicts": s.verdicts} for s in samples], indent=1, sort_keys=True))
+    print(report)
+    return 1 if misses(samples) else 0
+
+
+def render(samples: list[Sample], sources: dict, versions: dict) -> str:
+    lines = [table(samples), "", "Sources:"]
+    for suite in SUITES:
+        lines.append(f"- {suite} {versions.get(suite, '?')}: " + "; ".join(sources.get(suite, [])))
+    disagree = [s for s in samples if s.label and s.truth != "unjudged" and s.label != s.truth]
+    lines += ["", f"Oracle and the suite's own label disagree on {len(disagree)} sample(s) (the oracle wins):"]
+    lines += [f"- `{s.suite}/{s.rel}`: label {s.label}, oracle {s.truth} ({describe(s)})" for s in disagree]
+    miss = misses(samples)
+    lines += ["", f"Unsafe samples a peer catches and we miss: {len(miss)}"]
+    for s in miss:
+        peer = ", ".join(n for n in SCANNERS[2:] if caught(s.verdicts.get(n, "")))
+        ours = ", ".join(f"{n}: {s.verdicts.get(n)}" for n in SCANNERS[:2])
+        lines.append(f"- `{s.suite}/{s.rel}` — caught by {peer}; {ours}; oracle: {describe(s)}")
+    fps = false_positives(samples)
+    lines += ["", f"Our flags on samples the truth calls safe: {len(fps)}"]
+    lines += [f"- `{s.suite}/{s.rel}` ({describe(s)})" for s in fps]
+    also = [s for s in samples if s.truth == "unsafe" and not any(caught(s.verdicts.get(n, "")) for n in SCANNERS)]
+    lines += ["", f"Unsafe samples nobody catches: {len(also)}"]
+    lines += [f"- `{s.suite}/{s.rel}` ({describe(s)})" for s in also]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
