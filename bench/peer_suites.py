@@ -57,7 +57,9 @@ REPOS = {
 }
 MIRRORS = Path(os.environ.get("PEER_MIRRORS", "/work/.mirror"))  # <owner>+<name>/repo, bare git dirs
 SUITES = ("picklescan", "modelscan", "fickling", "modelaudit")
-SCANNERS = ("dh-mlmodel scan_file", "mlmodel inspect", "picklescan", "modelscan", "fickling", "modelaudit")
+OURS = ("dh-mlmodel scan_file", "mlmodel inspect", "dh-mlmodel")  # the last: either of the two
+PEER_NAMES = ("picklescan", "modelscan", "fickling", "modelaudit")
+SCANNERS = OURS + PEER_NAMES
 
 @dataclass
 class Sample:
@@ -73,23 +75,31 @@ class Sample:
         return truth_of(self.oracle, self.label)
 
 
-# --- labels: the expectation each suite's tests assert, by where the sample sits ----
-
-_UNSAFE_WORDS = re.compile(r"malicious|exploit|attack|sploit|bypass|inject|GHSA-|evil|payload|dangerous|unsafe|"
-                           r"codeinjection|FileIO|FileHandler|CodeType|urlopen|object_array|dns_exfil|bad_pytorch|"
-                           r"lambda|pyfunc|suspicious", re.I)
-_SAFE_WORDS = re.compile(r"benign|safe|int_array|^pytorch_model\.bin$|^new_pytorch_model\.bin$|not_a_pickle|"
-                         r"squeezenet", re.I)
+# --- labels: the expectation each suite's tests assert, for samples no pickle loader reads ----
+# (suite, pattern on the sample's path, label); first match wins.  Only samples that run code
+# when their loader reads them are "unsafe": a config with a suspicious URL in it is not.
+LABELS = (
+    ("fickling", r"^gen:test_bypasses/[^/]*(test_safe_|_not_flagged|_not_shadowed)", "safe"),  # assert LIKELY_SAFE
+    ("fickling", r"^gen:test_bypasses/", "unsafe"),          # the rest assert severity > LIKELY_SAFE
+    ("modelaudit", r"/jinja2/(malicious|obfuscated)/", "unsafe"),  # template injection (CVE-2024-34359 class)
+    ("modelaudit", r"/jinja2/(standalone|yaml)/malicious_", "unsafe"),
+    ("modelaudit", r"/jinja2/(benign|standalone/benign_|yaml/model_config)", "safe"),
+    ("modelaudit", r"/keras/malicious_lambda\.h5$", "unsafe"),  # Lambda bytecode in the config
+    # custom_layer_attack / loss_injection / metric_injection name a class or function that the loading
+    # program must supply (custom_objects): no code in the file, so they stay unjudged
+    ("modelaudit", r"/tensorflow/malicious_pyfunc/", "unsafe"),
+    ("modelaudit", r"/(keras/safe_model\.h5|tensorflow/safe_savedmodel/|safetensors/|sentencepiece/)", "safe"),
+    ("modelaudit", r"/archives/safe_model\.zip$", "safe"),
+    ("picklescan", r"/malicious1\.7z$", "unsafe"),             # the malicious1 pickle in a 7z archive
+    ("picklescan", r"/malicious1_[^/]*\.zip$", "unsafe"),       # ditto in zips with odd flags (their test expects it)
+    ("picklescan", r"/(benign_password_protected\.zip|not_a_pickle\.bin|int_arrays?(_compressed)?\.np[yz])$", "safe"),
+)
 
 
 def label_of(suite: str, rel: str) -> str | None:
-    name = rel.rsplit("/", 1)[-1]
-    if suite == "fickling" and "gen:test_bypasses" in rel:
-        return "unsafe"  # every test there asserts severity > LIKELY_SAFE
-    if _UNSAFE_WORDS.search(rel) and not re.search(r"(^|/)safe_|/benign/", rel):
-        return "unsafe"
-    if _SAFE_WORDS.search(name) or re.search(r"/(benign|safe_[a-z_]+)/", rel):
-        return "safe"
+    for who, pattern, label in LABELS:
+        if who == suite and re.search(pattern, rel):
+            return label
     return None
 
 
@@ -205,10 +215,12 @@ def run_generators(repos: dict[str, Path], scratch: Path, peer_python: Path) -> 
         env = {**os.environ, "PEER_CAPTURE": str(work / "out"), "PYTHONPATH": str(work / "plugin")}
         tests = [f"test/{t}" for t in ("test_bypasses.py", "test_crashes.py", "test_pickle.py",
                                         "test_polyglot.py", "test_pytorch.py", "test_expansion_attack_analysis.py")]
-        proc = _sub([str(peer_python), "-m", "pytest", "-q", "-x", "-p", "fickling_capture", "-p", "no:cacheprovider",
-                     "--basetemp", str(work / "tmp"), *tests], work, env)
-        out["fickling"] = (work, f"pytest {len(tests)} test files with a check_safety recorder: exit {proc.returncode}"
-                                 f"{_tail(proc)}")
+        ends = []
+        for t in tests:  # one run each: a file that cannot be collected (torch is not in the peer venv) stops only itself
+            proc = _sub([str(peer_python), "-m", "pytest", "-q", "-p", "fickling_capture", "-p", "no:cacheprovider",
+                         "--basetemp", str(work / "tmp" / Path(t).stem), t], work, env)
+            ends.append(f"{Path(t).stem}{_tail(proc)}")
+        out["fickling"] = (work / "out", "pytest with a check_safety recorder: " + "; ".join(ends))
     out.setdefault("modelscan", (None, "tests/test_modelscan.py writes its samples from fixtures that import "
                                        "tensorflow and tf_keras: not run"))
     out.setdefault("modelaudit", (None, "its tests write samples into tmp_path across 260 test files: not run; "
@@ -238,7 +250,7 @@ _SKIP = re.compile(r"\.(py|pyc|md|txt|csv|cfg|toml|ini|in|rst)$|(^|/)(LICENSE[^/
 
 def collect(suite: str, kind: str, base: Path) -> list[Sample]:
     out = []
-    for path in sorted(p for p in base.rglob("*") if p.is_file() and not p.is_symlink()):
+    for path in sorted(p for p in base.rglob("*") if p.is_file() and not p.is_symlink() and p.stat().st_size):
         rel = path.relative_to(base).as_posix()
         if _SKIP.search(rel) or "/tmp/" in f"/{rel}" and kind != "gen":
             continue
@@ -293,29 +305,55 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
 
 
-def run_ours(samples: list[Sample]) -> None:
+def run_ours(samples: list[Sample], stage: Path) -> None:
     import logging
     logging.disable(logging.CRITICAL)
     from peers import guarded, ours
     for s in samples:
         s.verdicts["dh-mlmodel scan_file"] = guarded(ours, s.path)
-    for i in range(0, len(samples), 40):
-        _inspect_batch(samples[i:i + 40])
+    shutil.rmtree(stage, ignore_errors=True)
+    staged = [(s, _loader_name(s, stage / str(i))) for i, s in enumerate(samples)]
+    for i in range(0, len(staged), 40):
+        _inspect_batch(staged[i:i + 40])
+    for s in samples:
+        s.verdicts["dh-mlmodel"] = "caught" if "caught" in (s.verdicts["dh-mlmodel scan_file"],
+                                                            s.verdicts["mlmodel inspect"]) else "missed"
 
 
-def _inspect_batch(batch: list[Sample]) -> None:
+def _loader_name(s: Sample, where: Path) -> Path:
+    """The sample under the name a loader reads it by (a tokenizer config, a chat template file), for inspect.
+
+    A peer's `direct_eval.json` is a tokenizer config; transformers only reads it as tokenizer_config.json.
+    """
+    name = None
+    if s.path.suffix == ".json" and s.path.name != "tokenizer_config.json":
+        try:
+            if "chat_template" in json.loads(s.path.read_text()):
+                name = "tokenizer_config.json"
+        except (ValueError, UnicodeDecodeError, TypeError):
+            pass
+    elif s.path.suffix in (".template", ".j2"):
+        name = "chat_template.jinja"
+    if name is None:
+        return s.path
+    where.mkdir(parents=True)
+    shutil.copyfile(s.path, where / name)
+    return where / name
+
+
+def _inspect_batch(batch: list[tuple[Sample, Path]]) -> None:
     cmd = [sys.executable, str(ROOT / "bin" / "mlmodel"), "inspect", "--json", "--no-hash"]
-    proc = subprocess.run(cmd + [str(s.path) for s in batch], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd + [str(p) for _, p in batch], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         files = {f["path"]: f for f in json.loads(proc.stdout)["files"]}
     except (ValueError, KeyError):
         files = None
     if files is None and len(batch) > 1:
-        for s in batch:  # one sample broke the batch: find which
-            _inspect_batch([s])
+        for one in batch:  # one sample broke the batch: find which
+            _inspect_batch([one])
         return
-    for s in batch:
-        f = (files or {}).get(str(s.path))
+    for s, p in batch:
+        f = (files or {}).get(str(p))
         if f is None:
             err = (proc.stderr.strip().splitlines() or ["no output"])[-1][:80]
             s.verdicts["mlmodel inspect"] = "caught" if proc.returncode and "error" in err.lower() else f"crash ({err})"
@@ -332,7 +370,7 @@ def run_peers(samples: list[Sample], peer_python: Path) -> dict[str, str]:
     by_path = {l["path"]: l for l in lines[1:]}
     for s in samples:
         got = by_path.get(str(s.path), {})
-        for name in SCANNERS[2:]:
+        for name in PEER_NAMES:
             s.verdicts[name] = got.get(name, "crash (peer worker died)")
     return versions
 
@@ -381,14 +419,14 @@ def misses(samples: list[Sample]) -> list[Sample]:
     for s in samples:
         if s.truth != "unsafe":
             continue
-        peer = [n for n in SCANNERS[2:] if caught(s.verdicts.get(n, ""))]
-        if peer and not all(caught(s.verdicts.get(n, "")) for n in SCANNERS[:2]):
+        peer = [n for n in PEER_NAMES if caught(s.verdicts.get(n, ""))]
+        if peer and not caught(s.verdicts.get("dh-mlmodel", "")):
             out.append(s)
     return out
 
 
 def false_positives(samples: list[Sample]) -> list[Sample]:
-    return [s for s in samples if s.truth == "safe" and any(caught(s.verdicts.get(n, "")) for n in SCANNERS[:2])]
+    return [s for s in samples if s.truth == "safe" and caught(s.verdicts.get("dh-mlmodel", ""))]
 
 
 def describe(s: Sample) -> str:
@@ -404,8 +442,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peer-venv", type=Path, default=Path(os.environ.get("PEER_VENV", "/work/peer-venv")))
     ap.add_argument("--out", type=Path, default=BENCH / ".cache" / "peer-suites")
     ap.add_argument("--cache", type=Path, default=None, help="sdist cache (default: the corpus cache)")
+    ap.add_argument("--misses", type=Path, default=None,
+                    help="also write DIR/peer-misses.md and copy each missed sample into DIR/peer-samples/")
+    ap.add_argument("--rerender", action="store_true", help="only re-render DIR/samples.json of the last run")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.rerender:
+        return rerender(args)
     peer_python = ensure_peer_venv(args.peer_venv)
     sources = {}
     samples: list[Sample] = []
@@ -427,16 +470,67 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(samples)} samples; judging with the loaders…", file=sys.stderr, flush=True)
     run_oracle(samples)
     print("scanning with dh-mlmodel…", file=sys.stderr, flush=True)
-    run_ours(samples)
+    run_ours(samples, args.out / "scratch" / "inspect")
     print("scanning with the peers…", file=sys.stderr, flush=True)
     versions = run_peers(samples, peer_python)
     report = render(samples, sources, versions)
     (args.out / "table.md").write_text(report)
+    (args.out / "sources.json").write_text(json.dumps({"sources": sources, "versions": versions}, indent=1))
     (args.out / "samples.json").write_text(json.dumps(
         [{"suite": s.suite, "sample": s.rel, "path": str(s.path), "label": s.label, "truth": s.truth,
           "oracle": s.oracle, "verdicts": s.verdicts} for s in samples], indent=1, sort_keys=True))
     print(report)
+    if args.misses:
+        write_misses(samples, args.misses)
     return 1 if misses(samples) else 0
+
+
+def rerender(args) -> int:
+    saved = json.loads((args.out / "samples.json").read_text())
+    samples = [Sample(d["suite"], d["sample"], Path(d["path"]), label_of(d["suite"], d["sample"]), d["oracle"],
+                      d["verdicts"]) for d in saved]
+    meta = json.loads((args.out / "sources.json").read_text())
+    print(render(samples, meta["sources"], meta["versions"]))
+    if args.misses:
+        write_misses(samples, args.misses)
+    return 1 if misses(samples) else 0
+
+
+def _owner(s: Sample) -> str:
+    """Which area a miss belongs to: pickle streams and archives, or configs and graphs (risk/other.py)."""
+    o = s.oracle
+    if o.get("imports") or o.get("calls") or o.get("errors") or s.path.suffix in (".7z", ".pkl", ".pt", ".bin"):
+        return "pickle_scan/containers"
+    return "other.py"
+
+
+def write_misses(samples: list[Sample], notes: Path) -> None:
+    """One line per miss, with a copy of the sample others can read (the cache is not shared)."""
+    copies = notes / "peer-samples"
+    copies.mkdir(parents=True, exist_ok=True)
+    lines = ["# Peer-suite samples dh-mlmodel misses (written by bench/peer_suites.py --misses)", "",
+             "Each: a copy of the sample; the peers that catch it; what the loaders did (bench/pickle_oracle.py).", ""]
+    def copy_of(s: Sample) -> Path:
+        copy = copies / f"{s.suite}--{re.sub(r'[^A-Za-z0-9._-]+', '_', s.rel.split(':', 1)[1])}"
+        shutil.copyfile(s.path, copy)
+        return copy
+
+    for s in misses(samples):
+        copy = copy_of(s)
+        peer = ", ".join(n for n in PEER_NAMES if caught(s.verdicts.get(n, "")))
+        lines.append(f"- `{copy}` ({s.suite} {s.rel}) [{_owner(s)}] — caught by {peer}; truth {s.truth}"
+                     f"{' (suite label)' if not s.oracle.get('imports') and not s.oracle.get('errors') else ''}; "
+                     f"oracle: {describe(s)}")
+    lines += ["", "## For a look: pickles the loaders read as plain data, that a peer flags and we do not", "",
+              "Not misses by the truth above (no code runs), but the issue's rule may still want an error "
+              "(a second PROTO, memo/DUP expansion):", ""]
+    for s in samples:
+        if (s.truth == "safe" and any(l.startswith("pickle:") for l in s.oracle.get("loaders", []))
+                and not caught(s.verdicts.get("dh-mlmodel", ""))
+                and any(caught(s.verdicts.get(n, "")) for n in PEER_NAMES)):
+            peer = ", ".join(n for n in PEER_NAMES if caught(s.verdicts.get(n, "")))
+            lines.append(f"- `{copy_of(s)}` ({s.suite} {s.rel}) — flagged by {peer}; oracle: {describe(s)}")
+    (notes / "peer-misses.md").write_text("\n".join(lines) + "\n")
 
 
 def render(samples: list[Sample], sources: dict, versions: dict) -> str:
@@ -449,8 +543,8 @@ def render(samples: list[Sample], sources: dict, versions: dict) -> str:
     miss = misses(samples)
     lines += ["", f"Unsafe samples a peer catches and we miss: {len(miss)}"]
     for s in miss:
-        peer = ", ".join(n for n in SCANNERS[2:] if caught(s.verdicts.get(n, "")))
-        ours = ", ".join(f"{n}: {s.verdicts.get(n)}" for n in SCANNERS[:2])
+        peer = ", ".join(n for n in PEER_NAMES if caught(s.verdicts.get(n, "")))
+        ours = ", ".join(f"{n}: {s.verdicts.get(n)}" for n in OURS[:2])
         lines.append(f"- `{s.suite}/{s.rel}` — caught by {peer}; {ours}; oracle: {describe(s)}")
     fps = false_positives(samples)
     lines += ["", f"Our flags on samples the truth calls safe: {len(fps)}"]

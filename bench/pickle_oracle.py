@@ -43,7 +43,7 @@ MAX_INNER = 256 << 20     # bytes decompressed or read from one member
 # import counts as code on load.  Independent of dh_mlmodel/risk/allowlist.py on purpose: the
 # oracle must not share our judgement.
 INERT = frozenset({
-    "collections.OrderedDict", "builtins.set", "builtins.frozenset", "builtins.bytearray", "builtins.complex",
+    "collections.OrderedDict", "builtins.dict", "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.bytearray", "builtins.complex",
     "builtins.slice", "builtins.bytes", "builtins.object", "__builtin__.set", "__builtin__.frozenset",
     "__builtin__.bytearray", "__builtin__.object", "__builtin__.complex", "_codecs.encode", "copyreg._reconstructor",
     "copy_reg._reconstructor", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor",
@@ -51,6 +51,7 @@ INERT = frozenset({
     "numpy._core.multiarray._reconstruct", "numpy.ndarray", "numpy.dtype", "numpy.core.multiarray.scalar",
     "numpy._core.multiarray.scalar", "joblib.numpy_pickle.NumpyArrayWrapper",
 })
+_PROTO_HEADER = re.compile(rb"^\x80[\x00-\x05]")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _STORAGE = re.compile(r"^torch\.[A-Za-z]*Storage$")
 
@@ -58,12 +59,12 @@ _STORAGE = re.compile(r"^torch\.[A-Za-z]*Storage$")
 def truth_of(oracle: dict, label: str | None = None) -> str:
     """unsafe / safe from what the loaders did; `label` (the peer suite's expectation) when no loader read a pickle."""
     bad = [g for g in oracle.get("imports", []) if g not in INERT and not _STORAGE.match(g)]
-    if bad or (oracle.get("errors") and (oracle.get("imports") or oracle.get("calls"))):
+    if bad or oracle.get("errors"):
         return "unsafe"
     if oracle.get("timeout"):
         return "unsafe"  # the real loader could not be watched to the end: not provably safe
-    if any(l.startswith(("pickle:", "joblib", "torch")) for l in oracle.get("loaders", [])):
-        return "safe"
+    if oracle.get("loaders"):
+        return "safe"  # a loader read it to the end, importing nothing but plain-data constructors
     return label or "unjudged"
 
 
@@ -71,7 +72,8 @@ class Record:
     def __init__(self) -> None:
         self.imports: list[tuple[str, str]] = []
         self.calls: list[tuple[str, str]] = []
-        self.errors: list[str] = []
+        self.errors: list[str] = []   # unprovable: a first pickle that broke after importing or calling
+        self.notes: list[str] = []    # a library loader that failed (often: not its format)
         self.loaders: list[str] = []
 
     def imported(self, module: str, name: str) -> type:
@@ -131,16 +133,25 @@ def _kw(kw: dict) -> dict:
 
 
 def walk_stream(rec: Record, f, where: str) -> None:
-    """pickle.load on `f` from its position, again after each STOP, until the bytes end or a load fails."""
+    """pickle.load on `f` from its position, again after each STOP, until the bytes end or a load fails.
+
+    A first pickle that fails after it imported or called something, or that opens with a PROTO
+    header, is "unprovable" (the loader ran that much and then broke: a malformed stack, a missing
+    MARK); later failures are ordinary ends (a legacy torch file has raw storage bytes after its
+    pickles).
+    """
     for i in range(MAX_STREAMS):
         start = f.tell()
         if not f.read(1):
             return
         f.seek(start)
+        seen = len(rec.imports) + len(rec.calls)
         try:
             recorder_unpickler(rec)(f, encoding="latin1").load()
         except Exception as exc:  # noqa: BLE001 - every failure is a fact about the stream
-            if rec.imports or rec.calls or i:
+            f.seek(start)
+            head = f.read(2)
+            if i == 0 and (len(rec.imports) + len(rec.calls) > seen or _PROTO_HEADER.match(head)):
                 rec.errors.append(f"{where}@{start}: {type(exc).__name__}: {str(exc)[:80]}")
             return
         rec.loaders.append(f"pickle:{where}@{start}")
@@ -204,7 +215,7 @@ def via_numpy(rec: Record, path: str) -> None:
         rec.loaders.append("numpy.load")
     except Exception as exc:  # noqa: BLE001
         if rec.imports:
-            rec.errors.append(f"numpy.load: {type(exc).__name__}")
+            rec.notes.append(f"numpy.load: {type(exc).__name__}")
     finally:
         for mod, saved in patched:
             mod.pickle = saved
@@ -219,7 +230,7 @@ def via_joblib(rec: Record, path: str) -> None:
         rec.loaders.append("joblib.load")
     except Exception as exc:  # noqa: BLE001
         if rec.imports:
-            rec.errors.append(f"joblib.load: {type(exc).__name__}")
+            rec.notes.append(f"joblib.load: {type(exc).__name__}")
     finally:
         jnp.NumpyUnpickler.find_class = saved
 
@@ -231,7 +242,7 @@ def via_torch(rec: Record, path: str) -> None:
         rec.loaders.append("torch.load")
     except Exception as exc:  # noqa: BLE001
         if rec.imports:
-            rec.errors.append(f"torch.load: {type(exc).__name__}: {str(exc)[:80]}")
+            rec.notes.append(f"torch.load: {type(exc).__name__}: {str(exc)[:80]}")
 
 
 def judge(path: str) -> dict:
@@ -245,7 +256,7 @@ def judge(path: str) -> dict:
         except ImportError:
             pass
     return {"path": path, "imports": [".".join(k) for k in rec.imports],
-            "calls": [".".join(k) for k in rec.calls], "errors": rec.errors[:5], "loaders": rec.loaders}
+            "calls": [".".join(k) for k in rec.calls], "errors": rec.errors[:5], "notes": rec.notes[:5], "loaders": rec.loaders}
 
 
 def main() -> None:
