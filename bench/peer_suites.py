@@ -15,13 +15,18 @@ pinned versions of bench/requirements-risk.txt when missing), with our
 `scan_file` and with `bin/mlmodel inspect`, and prints a Markdown table, also
 saved with the per-sample JSON in DIR (default bench/.cache/peer-suites/).
 
-Truth per sample: the oracle's when a loader read a pickle out of it (it
-imports a global outside the short INERT list below: "unsafe"; the stream
-broke after importing or calling something: "unsafe", it cannot be proven
-safe; only INERT globals and a clean end: "safe"), else the peer suite's own
-label (the expectation its tests assert, from where the sample sits in their
-test data), else "unjudged" (counted, not scored).  The exit status is 1 when
-we miss a sample that a peer catches and the truth says is unsafe.
+Truth per sample (bench/pickle_oracle.py `truth_of`): "unsafe" when a loader
+imports a global outside the oracle's short INERT list, or its first pickle
+breaks after importing or calling something or after a PROTO header (cannot
+be proven safe); "safe" when a loader read it to the end with INERT globals
+only; for samples no loader reads a pickle out of, the peer suite's own
+expectation (LABELS below); else "unjudged" (counted, not scored).
+
+    --misses DIR   also write DIR/peer-misses.md and copy each missed sample into DIR/peer-samples/
+    --rerender     redraw the table from DIR/samples.json of the last run
+
+The exit status is 1 while we miss a sample that a peer catches and the truth
+calls unsafe.
 """
 from __future__ import annotations
 
@@ -34,8 +39,6 @@ import selectors
 import shutil
 import subprocess
 import sys
-import tarfile
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +55,8 @@ SDISTS = {c.name.removeprefix("peer-"): c for c in PEER_CASES.values()}  # pinne
 # suite -> (GitHub repository, commit, test dir): the tag of the pinned version where the mirror has it
 REPOS = {
     "picklescan": ("mmaitre314/picklescan", "f15d54da3dec9aa28a87ede82f87882bb80f1023", "tests"),   # v1.0.5
-    "modelscan": ("protectai/modelscan", "8b8ed4bf78a863fcf3b664888dc7ff6ae22f5230", "tests"),     # main 2025-08-06 (no v0.8.8 tag)
+    # main of 2025-08-06: the mirror has no v0.8.8 tag
+    "modelscan": ("protectai/modelscan", "8b8ed4bf78a863fcf3b664888dc7ff6ae22f5230", "tests"),
     "fickling": ("trailofbits/fickling", "c3c695cdcce451c04dfe892802675161614287a2", "test"),       # v0.1.12
 }
 MIRRORS = Path(os.environ.get("PEER_MIRRORS", "/work/.mirror"))  # <owner>+<name>/repo, bare git dirs
@@ -60,6 +64,7 @@ SUITES = ("picklescan", "modelscan", "fickling", "modelaudit")
 OURS = ("dh-mlmodel scan_file", "mlmodel inspect", "dh-mlmodel")  # the last: either of the two
 PEER_NAMES = ("picklescan", "modelscan", "fickling", "modelaudit")
 SCANNERS = OURS + PEER_NAMES
+
 
 @dataclass
 class Sample:
@@ -216,7 +221,7 @@ def run_generators(repos: dict[str, Path], scratch: Path, peer_python: Path) -> 
         tests = [f"test/{t}" for t in ("test_bypasses.py", "test_crashes.py", "test_pickle.py",
                                         "test_polyglot.py", "test_pytorch.py", "test_expansion_attack_analysis.py")]
         ends = []
-        for t in tests:  # one run each: a file that cannot be collected (torch is not in the peer venv) stops only itself
+        for t in tests:  # one run each: a file that cannot be collected (no torch in the peer venv) stops only itself
             proc = _sub([str(peer_python), "-m", "pytest", "-q", "-p", "fickling_capture", "-p", "no:cacheprovider",
                          "--basetemp", str(work / "tmp" / Path(t).stem), t], work, env)
             ends.append(f"{Path(t).stem}{_tail(proc)}")
@@ -358,7 +363,8 @@ def _inspect_batch(batch: list[tuple[Sample, Path]]) -> None:
             err = (proc.stderr.strip().splitlines() or ["no output"])[-1][:80]
             s.verdicts["mlmodel inspect"] = "caught" if proc.returncode and "error" in err.lower() else f"crash ({err})"
         else:
-            s.verdicts["mlmodel inspect"] = "caught" if any(x["severity"] == "error" for x in f["findings"]) else "missed"
+            error = any(x["severity"] == "error" for x in f["findings"])
+            s.verdicts["mlmodel inspect"] = "caught" if error else "missed"
 
 
 def run_peers(samples: list[Sample], peer_python: Path) -> dict[str, str]:

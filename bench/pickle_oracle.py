@@ -43,7 +43,8 @@ MAX_INNER = 256 << 20     # bytes decompressed or read from one member
 # import counts as code on load.  Independent of dh_mlmodel/risk/allowlist.py on purpose: the
 # oracle must not share our judgement.
 INERT = frozenset({
-    "collections.OrderedDict", "builtins.dict", "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.bytearray", "builtins.complex",
+    "collections.OrderedDict", "builtins.dict", "builtins.list", "builtins.tuple", "builtins.set",
+    "builtins.frozenset", "builtins.bytearray", "builtins.complex",
     "builtins.slice", "builtins.bytes", "builtins.object", "__builtin__.set", "__builtin__.frozenset",
     "__builtin__.bytearray", "__builtin__.object", "__builtin__.complex", "_codecs.encode", "copyreg._reconstructor",
     "copy_reg._reconstructor", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor",
@@ -165,9 +166,12 @@ def _inner_streams(data: bytes, where: str):
             with zipfile.ZipFile(bio) as zf:
                 for info in zf.infolist()[:4096]:
                     if info.file_size <= MAX_INNER and not info.is_dir():
+                        if info.flag_bits & 1:
+                            # "encrypted" but stored in the clear: a reader that ignores the bit reads the pickle
+                            info.flag_bits &= ~1
                         try:
                             yield f"{where}!{info.filename}", zf.read(info)
-                        except Exception:  # noqa: BLE001 - encrypted or damaged member
+                        except Exception:  # noqa: BLE001 - really encrypted, or damaged
                             continue
         except Exception:  # noqa: BLE001
             pass
@@ -256,7 +260,8 @@ def judge(path: str) -> dict:
         except ImportError:
             pass
     return {"path": path, "imports": [".".join(k) for k in rec.imports],
-            "calls": [".".join(k) for k in rec.calls], "errors": rec.errors[:5], "notes": rec.notes[:5], "loaders": rec.loaders}
+            "calls": [".".join(k) for k in rec.calls], "errors": rec.errors[:5], "notes": rec.notes[:5],
+            "loaders": rec.loaders}
 
 
 def main() -> None:
