@@ -179,6 +179,19 @@ print("\\n".join(failed[:20]))
 print(f"{len(failed)} generator step(s) failed")
 '''
 
+# One of ModelAudit's tests/assets/generators, run as __main__ (one without a main block gets its
+# generate_* functions called) from the copy's root, where they write tests/assets/.  Each in its own
+# process: generate_os_alias_tests.py removes `posix` from sys.modules.
+MODELAUDIT_DRIVER = '''
+import inspect, pathlib, runpy, sys
+script = pathlib.Path(sys.argv[1])
+names = runpy.run_path(str(script), run_name="__main__")
+if "__main__" not in script.read_text():
+    for name, fn in names.items():
+        if name.startswith("generate_") and inspect.isfunction(fn) and not inspect.signature(fn).parameters:
+            fn()
+'''
+
 FICKLING_CAPTURE = '''
 import os, hashlib, fickling.analysis as an
 OUT = os.environ["PEER_CAPTURE"]
@@ -200,7 +213,8 @@ an.check_safety = check_safety
 '''
 
 
-def run_generators(repos: dict[str, Path], scratch: Path, peer_python: Path) -> dict[str, tuple[Path | None, str]]:
+def run_generators(repos: dict[str, Path], sdists: dict[str, Path], scratch: Path,
+                   peer_python: Path) -> dict[str, tuple[Path | None, str]]:
     out: dict[str, tuple[Path | None, str]] = {}
     if "picklescan" in repos:
         work = scratch / "picklescan" / "tests"
@@ -226,10 +240,21 @@ def run_generators(repos: dict[str, Path], scratch: Path, peer_python: Path) -> 
                          "--basetemp", str(work / "tmp" / Path(t).stem), t], work, env)
             ends.append(f"{Path(t).stem}{_tail(proc)}")
         out["fickling"] = (work / "out", "pytest with a check_safety recorder: " + "; ".join(ends))
+    if "modelaudit" in sdists:
+        work = scratch / "modelaudit"
+        shutil.rmtree(work, ignore_errors=True)
+        generators = next(sdists["modelaudit"].glob("*/tests/assets/generators"))
+        shutil.copytree(generators, work / "tests" / "assets" / "generators")
+        failed = []
+        scripts = sorted((work / "tests" / "assets" / "generators").glob("generate_*.py"))
+        for script in scripts:
+            proc = _sub([sys.executable, "-c", MODELAUDIT_DRIVER, str(script.relative_to(work))], work)
+            if proc.returncode:
+                failed.append(f"{script.name}{_tail(proc)}")
+        out["modelaudit"] = (work / "tests" / "assets", f"tests/assets/generators: {len(scripts) - len(failed)} of "
+                                                        f"{len(scripts)} ran; failed: {'; '.join(failed) or 'none'}")
     out.setdefault("modelscan", (None, "tests/test_modelscan.py writes its samples from fixtures that import "
                                        "tensorflow and tf_keras: not run"))
-    out.setdefault("modelaudit", (None, "its tests write samples into tmp_path across 260 test files: not run; "
-                                        "tests/assets only"))
     return out
 
 
@@ -458,7 +483,8 @@ def main(argv: list[str] | None = None) -> int:
     peer_python = ensure_peer_venv(args.peer_venv)
     sources = {}
     samples: list[Sample] = []
-    for suite, base in fetch_sdists(args.cache or default_dest()).items():
+    sdists = fetch_sdists(args.cache or default_dest())
+    for suite, base in sdists.items():
         sources[suite] = [f"sdist {SDISTS[suite].specs[0]} sha256 {next(iter(SDISTS[suite].pins.values()))[:16]}…"]
         samples += collect(suite, "sdist", base)
     repos = {}
@@ -468,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         if path:
             repos[suite] = path
             samples += collect(suite, "repo", path)
-    for suite, (path, note) in run_generators(repos, args.out / "scratch", peer_python).items():
+    for suite, (path, note) in run_generators(repos, sdists, args.out / "scratch", peer_python).items():
         sources[suite].append(f"generator {note}")
         if path:
             samples += [s for s in collect(suite, "gen", path)]
