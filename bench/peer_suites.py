@@ -393,8 +393,9 @@ def _inspect_batch(batch: list[tuple[Sample, Path]]) -> None:
 
 
 def run_peers(samples: list[Sample], peer_python: Path) -> dict[str, str]:
+    env = {**os.environ, "PROMPTFOO_DISABLE_TELEMETRY": "1", "NO_ANALYTICS": "1"}  # ModelAudit would phone home
     proc = subprocess.run([str(peer_python), str(BENCH / "peers.py")], input="".join(f"{s.path}\n" for s in samples),
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd="/tmp",
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd="/tmp", env=env,
                           preexec_fn=_limit_memory, timeout=7200)
     lines = [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{")]
     versions = lines[0]["versions"] if lines and "versions" in lines[0] else {}
