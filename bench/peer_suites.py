@@ -537,6 +537,9 @@ def _owner(s: Sample) -> str:
     return "other.py"
 
 
+HAND_NOTES = "## What each miss is"  # a section written by hand below this heading survives a rerun
+
+
 def write_misses(samples: list[Sample], notes: Path) -> None:
     """One line per miss, with a copy of the sample others can read (the cache is not shared)."""
     copies = notes / "peer-samples"
@@ -563,7 +566,9 @@ def write_misses(samples: list[Sample], notes: Path) -> None:
                 and any(caught(s.verdicts.get(n, "")) for n in PEER_NAMES)):
             peer = ", ".join(n for n in PEER_NAMES if caught(s.verdicts.get(n, "")))
             lines.append(f"- `{copy_of(s)}` ({s.suite} {s.rel}) — flagged by {peer}; oracle: {describe(s)}")
-    (notes / "peer-misses.md").write_text("\n".join(lines) + "\n")
+    target = notes / "peer-misses.md"
+    kept = target.read_text().partition(HAND_NOTES)[2] if target.is_file() else ""
+    target.write_text("\n".join(lines) + "\n" + (f"\n{HAND_NOTES}{kept}" if kept else ""))
 
 
 def render(samples: list[Sample], sources: dict, versions: dict) -> str:
