@@ -7,20 +7,15 @@ interpreter) while the other scanners live in a throwaway venv:
     /tmp/riskbench/bin/python bench/risk_bench.py run /tmp/riskcorpus > table.md
 
 `run` scans every file with every scanner in one process and prints a
-Markdown table (docs/security.md).  A sample is "caught" by us when we give
-an error; by picklescan when it reports a dangerous global or an infected
-file; by modelscan when it lists an issue; by fickling when its severity is
-above LIKELY_SAFE (zip files through `scan_zip_archive`).
+Markdown table (docs/security.md).  What "caught" means for each scanner is
+said once, in bench/peers.py.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import logging
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,33 +59,7 @@ def prepare(out: Path) -> None:
 
 # ---------------------------------------------------------------- scanners
 
-def ours(path: Path) -> bool:
-    from dh_mlmodel.risk import scan_file
-    return any(f.severity == "error" for f in scan_file(path, path.name))
-
-
-def picklescan(path: Path) -> bool:
-    from picklescan.scanner import scan_file_path
-    r = scan_file_path(str(path))
-    return r.issues_count > 0 or r.infected_files > 0
-
-
-def modelscan(path: Path) -> bool:
-    from modelscan.modelscan import ModelScan
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        r = ModelScan().scan(str(path))
-    return bool(r.get("issues"))
-
-
-def fickling(path: Path) -> bool:
-    import fickling as fk
-    from fickling.analysis import Severity
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        if zipfile.is_zipfile(path):
-            results = fk.scan_zip_archive(str(path), graceful=True).values()
-        else:
-            results = [fk.scan_file(str(path), graceful=True)]
-    return any(r.severity > Severity.LIKELY_SAFE for r in results)
+from peers import fickling, guarded, modelscan, ours, picklescan  # noqa: E402  (bench/peers.py, beside this file)
 
 
 def ours_first_pickle(path: Path) -> bool:
@@ -122,13 +91,6 @@ def opcodes_walked(path: Path) -> int:
 
 
 SCANNERS = {"dh-mlmodel": ours, "picklescan": picklescan, "modelscan": modelscan, "fickling": fickling}
-
-
-def guarded(fn, path: Path) -> str:
-    try:
-        return "caught" if fn(path) else "missed"
-    except Exception as exc:  # a crash is a miss for a scanner, reported as such
-        return f"crash ({type(exc).__name__})"
 
 
 def best_time(fn, path: Path, runs: int = 7) -> float:

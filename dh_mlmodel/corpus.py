@@ -75,6 +75,24 @@ CASES: dict[str, Case] = {c.name: c for c in (
 )}
 
 
+# The peer scanners' own test samples (bench/peer_suites.py, tests/risk/test_peer_samples.py): hostile
+# files on purpose, so never among CASES, which the corpus tests inspect as ordinary models.
+PEER_CASES: dict[str, Case] = {c.name: c for c in (
+    Case("peer-picklescan", "sdist", ("picklescan==1.0.5",),
+         {"picklescan-1.0.5.tar.gz": "1e220fc0e7eb2021eeb59ee71ce22d6a889ffb9f4d86d6f8272b8defe83ab9dd"},
+         ("*/tests/*", "*/PKG-INFO", "*/LICENSE*")),
+    Case("peer-modelscan", "sdist", ("modelscan==0.8.8",),
+         {"modelscan-0.8.8.tar.gz": "34b134084370eb9832e0a7571297c3054ebfbff9f005992fe6f28ffc10135514"},
+         ("*/tests/*", "*/PKG-INFO", "*/LICENSE*")),
+    Case("peer-fickling", "sdist", ("fickling==0.1.12",),
+         {"fickling-0.1.12.tar.gz": "83f6ccc948e21edb9ebd92795069536b47f481ce6add62598eac608b31576821"},
+         ("*/test/*", "*/tests/*", "*/PKG-INFO", "*/LICENSE*")),
+    Case("peer-modelaudit", "sdist", ("modelaudit==0.2.54",),
+         {"modelaudit-0.2.54.tar.gz": "87ffdef31b0a0f9f0bf65c1fbc920c3217300a8924a87d9b95715dd7ed70a5dc"},
+         ("*/tests/assets/*", "*/PKG-INFO", "*/LICENSE*")),
+)}
+
+
 class CorpusError(MLModelError):
     """A corpus case could not be fetched, or a download does not match its pin."""
 
