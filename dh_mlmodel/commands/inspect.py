@@ -1,4 +1,4 @@
-"""`mlmodel inspect [--json] [--no-hash] PATH…`: what each model file is (spec §6)."""
+"""`mlmodel inspect [--json | --format text|json|sarif] [--no-hash] PATH…`: what each model file is (spec §6)."""
 from __future__ import annotations
 
 import argparse
@@ -20,7 +20,10 @@ SEVERITY_LETTER = {"error": "E", "warning": "W", "info": "I", "pedantic": "P"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object (spec §6)")
+    parser.add_argument("--json", action="store_const", const="json", dest="format",
+                        help="print one JSON object (spec §6); same as --format json")
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                        help="the table (default), one JSON object, or a SARIF 2.1.0 log of the findings")
     parser.add_argument("--no-hash", action="store_true", help="read headers only; skip the sha256 of each file")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="model files or directories")
 
@@ -78,6 +81,15 @@ def _print_table(rows: list[tuple[str, ArtifactFacts]], reports: list[ModelRepor
             print(f"model card of {report.path}: {json.dumps(card, ensure_ascii=False)}")
 
 
+def _print_sarif(rows: list[tuple[str, ArtifactFacts]]) -> None:
+    from ..lint.output import SarifFinding, sarif_document
+
+    found = [SarifFinding(f.tag, f.severity, f.message, uri=shown, member=f.member) for shown, facts in rows
+             for f in facts.findings]
+    json.dump(sarif_document(found), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
 def run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     for p in paths:
@@ -97,7 +109,9 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
     single_dir = len(paths) == 1 and paths[0].is_dir()
     rows = [(_shown_path(arg, rep, facts, single_dir), facts) for arg, rep in zip(paths, reports) for facts in rep.files]
-    if args.json:
+    if args.format == "sarif":
+        _print_sarif(rows)
+    elif args.format == "json":
         files = []
         for shown, facts in rows:
             record = facts.to_json()
