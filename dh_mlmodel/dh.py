@@ -18,7 +18,7 @@ from . import pipeline, risk
 from .debhelper import (DhContext, DhError, addsubstvar, append_lintian_overrides, lintian_supports_brackets,
                         run_tool, write_log)
 from .deliver import copyright as copyright_check
-from .deliver import compression, md5sums, overrides, spdx, split, substvars
+from .deliver import compression, cyclonedx, md5sums, overrides, spdx, split, substvars
 from .deliver import record as records
 from .deliver.install import Transaction
 from .model import ArtifactFacts, Finding, MLModelError
@@ -286,6 +286,10 @@ def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Tra
         if any(f["role"] == "weights" for f in files_by_pkg[pkg]):
             doc = spdx.spdx_document(model=m.name, package=pkg, files=files_by_pkg[pkg], **_spdx_inputs(m, meta))
             written[spdx.spdx_relpath(m.name, pkg)] = spdx.dump_spdx(doc)
+            bom = cyclonedx.cyclonedx_document(model=m.name, package=pkg, files=files_by_pkg[pkg],
+                                               card=cyclonedx.card_facts(m.analysed.report, verdict),
+                                               **_spdx_inputs(m, meta))
+            written[cyclonedx.cyclonedx_relpath(m.name, pkg)] = cyclonedx.dump_cyclonedx(bom)
         for rel, data in written.items():
             txn.write(root / rel, data)
             md5_lines.setdefault(pkg, []).append(md5sums.line(hashlib.md5(data, usedforsecurity=False).hexdigest(), rel))
@@ -329,7 +333,8 @@ def _spdx_inputs(m: PlannedModel, meta: dict) -> dict:
     data = decl.training_data if isinstance(decl.training_data, tuple) else ()
     return {"version": meta["version"], "epoch": meta["epoch"], "maintainer": meta["maintainer"],
             "license_expr": m.analysed.license,
-            "datasets": [{"name": d.name, "url": d.url, "availability": d.availability} for d in data],
+            "datasets": [{"name": d.name, "url": d.url, "availability": d.availability, "license": d.license}
+                         for d in data],
             "base_models": [b.name or b.package for b in decl.base_models if b.name or b.package],
             "upstream_url": decl.upstream.url}
 

@@ -24,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print one JSON object (spec §6); same as --format json")
     parser.add_argument("--format", choices=("text", "json", "sarif"), default="text",
                         help="the table (default), one JSON object, or a SARIF 2.1.0 log of the findings")
+    parser.add_argument("--bom", choices=("spdx", "cyclonedx"),
+                        help="print an SPDX 3.0.1 or CycloneDX 1.6 document for one model directory instead")
     parser.add_argument("--no-hash", action="store_true", help="read headers only; skip the sha256 of each file")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="model files or directories")
 
@@ -90,11 +92,39 @@ def _print_sarif(rows: list[tuple[str, ArtifactFacts]]) -> None:
     sys.stdout.write("\n")
 
 
+def _print_bom(kind: str, path: Path, report: ModelReport) -> None:
+    """The document dh_mlmodel would install, from what the directory alone says (card, config, files)."""
+    import os
+
+    from .. import licenses
+    from ..deliver import cyclonedx, spdx
+
+    card = report.card
+    files = [{"path": f.artifact.relpath, "sha256": f.sha256} for f in report.files]
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    name = path.resolve().name
+    inputs = {"model": name, "package": name, "version": "NOASSERTION",
+              "epoch": int(epoch) if epoch.isdigit() else max((int(f.artifact.path.stat().st_mtime)
+                                                              for f in report.files), default=0),
+              "license_expr": (licenses.spdx_id(card.license) or card.license) if card and card.license else None,
+              "files": files,
+              "datasets": [{"name": d} for d in (card.datasets if card is not None else ())],
+              "base_models": list(card.base_model) if card is not None else [], "upstream_url": None,
+              "maintainer": "NOASSERTION"}
+    if kind == "spdx":
+        sys.stdout.write(spdx.dump_spdx(spdx.spdx_document(**inputs)).decode())
+    else:
+        doc = cyclonedx.cyclonedx_document(**inputs, card=cyclonedx.card_facts(report))
+        sys.stdout.write(cyclonedx.dump_cyclonedx(doc).decode())
+
+
 def run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     for p in paths:
         if not p.exists():
             raise InspectError(p, "no such file or directory")
+    if args.bom and (len(paths) != 1 or not paths[0].is_dir() or args.no_hash):
+        raise InspectError(paths[0], "--bom takes one model directory, and needs the sha256 (no --no-hash)")
     hash = not args.no_hash
     bar = None
     if hash:
@@ -109,7 +139,9 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
     single_dir = len(paths) == 1 and paths[0].is_dir()
     rows = [(_shown_path(arg, rep, facts, single_dir), facts) for arg, rep in zip(paths, reports) for facts in rep.files]
-    if args.format == "sarif":
+    if args.bom:
+        _print_bom(args.bom, paths[0], reports[0])
+    elif args.format == "sarif":
         _print_sarif(rows)
     elif args.format == "json":
         files = []
