@@ -157,7 +157,7 @@ def test_spdx_document(builds, tmp_path):
     assert model["software_primaryPurpose"] == "model" and model["software_packageVersion"] == "1.0"
     files = [e for e in graph if e["type"] == "software_File"]
     assert [f["verifiedUsing"][0]["hashValue"] for f in files] == [sha256(src / "model/model.gguf")]
-    rels = {e["relationshipType"]: e for e in graph if e["type"] == "Relationship"}
+    rels = {e["relationshipType"]: e for e in graph if e["type"] == "Relationship" and e["from"] == model["spdxId"]}
     (dataset,) = [e for e in graph if e["type"] == "dataset_DatasetPackage"]
     assert rels["trainedOn"]["to"] == [dataset["spdxId"]] and dataset["name"] == "multi-data"
     licence = next(e for e in graph if e.get("spdxId") in rels["hasDeclaredLicense"]["to"])
