@@ -62,7 +62,8 @@ def _model_card(card: Mapping[str, Any], dataset_refs: list[str]) -> dict[str, A
 def cyclonedx_document(*, model: str, package: str, version: str, epoch: int, license_expr: str | None,
                        files: Iterable[Mapping[str, Any]], datasets: Iterable[Mapping[str, Any]],
                        base_models: Iterable[str], upstream_url: str | None, maintainer: str,
-                       card: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                       card: Mapping[str, Any] | None = None,
+                       signature: Mapping[str, Any] | None = None) -> dict[str, Any]:
     from .. import __version__ as tool_version
     datasets = sorted(datasets, key=lambda d: d["name"])
     data_components = []
@@ -85,6 +86,9 @@ def cyclonedx_document(*, model: str, package: str, version: str, epoch: int, li
     }
     if license_expr:
         the_model["licenses"] = _licenses(license_expr)
+    if signature:  # the upstream OMS signature dh_mlmodel verified (CycloneDX's own `signature` is JSF, not OMS)
+        the_model["properties"] = [{"name": f"mlmodel:signature:{k}", "value": str(v)}
+                                   for k, v in sorted(signature.items())]
     if upstream_url:
         the_model["externalReferences"] = [{"type": "distribution", "url": upstream_url}]
     ancestors = [{"type": "machine-learning-model", "bom-ref": _ref("base", b), "name": b} for b in sorted(base_models)]

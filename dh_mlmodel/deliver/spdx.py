@@ -42,7 +42,7 @@ def spdx_relpath(model: str, package: str) -> str:
 def spdx_document(*, model: str, package: str, version: str, epoch: int, license_expr: str | None,
                   files: Iterable[Mapping[str, Any]], datasets: Iterable[Mapping[str, Any]],
                   base_models: Iterable[str], upstream_url: str | None, maintainer: str,
-                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  signature: Mapping[str, Any] | None = None) -> dict[str, Any]:
     ns = f"urn:debian:mlmodel:{_slug(package)}:{_slug(version)}:"
     created = _iso(epoch)
     ci = "_:creationinfo"
@@ -79,7 +79,7 @@ def spdx_document(*, model: str, package: str, version: str, epoch: int, license
     the_model = element(
         "ai_AIPackage", "model", name=model, suppliedBy=supplier, releaseTime=created,
         software_downloadLocation=upstream_url or NOASSERTION, software_packageVersion=version,
-        software_primaryPurpose="model", **(extra or {}))
+        software_primaryPurpose="model")
     licensed("model", the_model, license_expr, license_expr)
     file_ids = [element("software_File", f"file-{i}", name=f["path"],
                         verifiedUsing=[{"type": "Hash", "algorithm": "sha256", "hashValue": f["sha256"]}])
@@ -102,6 +102,10 @@ def spdx_document(*, model: str, package: str, version: str, epoch: int, license
                                 software_downloadLocation=NOASSERTION, software_packageVersion=NOASSERTION,
                                 software_primaryPurpose="model"))
         licensed(f"base-{i}", base_ids[-1], None, None)
+    if signature:
+        # SPDX 3.0.1 has no class for a verified upstream signature: an Annotation on the model says it.
+        element("Annotation", "signature", annotationType="other", subject=the_model, contentType="application/json",
+                statement=json.dumps({"oms_signature": dict(signature)}, sort_keys=True))
     relate("contains", the_model, file_ids, "files")
     relate("trainedOn", the_model, data_ids, "datasets")
     relate("descendantOf", the_model, base_ids, "bases")
