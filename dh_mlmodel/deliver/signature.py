@@ -232,6 +232,10 @@ def verify(decl: SignatureDecl, shipped: Mapping[str, str | None], source_root: 
     where = decl.file
     if decl.method == "sigstore":
         raise _fail(where, "method sigstore is not verified offline yet; use key or certificate")
+    try:
+        import cryptography  # noqa: F401  (python3-cryptography: only a signed model needs it)
+    except ImportError:
+        raise _fail(where, "verifying a signature needs python3-cryptography (add it to Build-Depends)") from None
     bundle, payload, signature = read_bundle(source_root / decl.file, where)
     signed = pae(PAYLOAD_TYPE, payload)
     if decl.method == "key":
