@@ -103,3 +103,10 @@ def test_inspect_bom_refuses_files_and_no_hash(tmp_path):
                                                                       str(DEMO_MODEL))):
         proc = _inspect(*args)
         assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1 and proc.stdout == ""
+
+
+def test_bom_with_signature_properties_validates():
+    sig = {"method": "certificate", "signer": "CN=leaf", "manifest_digest": "sha256:" + "cd" * 32, "files": 3}
+    doc = validate(cyclonedx.dump_cyclonedx(cyclonedx.cyclonedx_document(**inputs(), signature=sig)).decode())
+    props = {p["name"]: p["value"] for p in doc["metadata"]["component"]["properties"]}
+    assert props["mlmodel:signature:signer"] == "CN=leaf" and props["mlmodel:signature:files"] == "3"

@@ -126,3 +126,12 @@ def test_inspect_bom_spdx_of_demo_conforms():
                            str(TOP / "examples" / "demo" / "model")], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     check(json.loads(proc.stdout))
+
+
+def test_document_with_signature_annotation_conforms():
+    sig = {"method": "key", "signer": "sha256:" + "ab" * 32, "manifest_digest": "sha256:" + "cd" * 32,
+           "files": 3, "signature": "/usr/share/mlmodel/demo-embed/.mlmodel/demo-embed.sig"}
+    doc = spdx.spdx_document(**inputs(), signature=sig)
+    check(doc)
+    (note,) = [e for e in doc["@graph"] if e["type"] == "Annotation"]
+    assert json.loads(note["statement"]) == {"oms_signature": sig}
