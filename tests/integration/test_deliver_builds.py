@@ -152,6 +152,9 @@ def test_spdx_document(builds, tmp_path):
     root = deb_extract(deb, tmp_path / "x")
     doc = json.loads((root / ROOT / "multi/.mlmodel/multi-gguf.spdx.json").read_text())
     assert doc["@context"] == "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
+    from spdx_check import check
+
+    check(doc)  # SPDX's schema, SHACL model and the AI/Dataset profile rules, offline
     graph = doc["@graph"]
     (model,) = [e for e in graph if e["type"] == "ai_AIPackage"]
     assert model["software_primaryPurpose"] == "model" and model["software_packageVersion"] == "1.0"

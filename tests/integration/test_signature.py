@@ -110,6 +110,9 @@ def test_key_signed_build_records_and_installs_signature(signed):
     assert (signed / "debian/demo-embed" / SIG).read_bytes() == (signed / "debian/upstream/demo-embed.sig").read_bytes()
     spdx = json.loads((signed / "debian/demo-embed/usr/share/mlmodel/demo-embed/.mlmodel/demo-embed.spdx.json")
                       .read_text())
+    from spdx_check import check
+
+    check(spdx)  # the built document, with its signature annotation, against the SPDX 3.0.1 model
     (note,) = [e for e in spdx["@graph"] if e["type"] == "Annotation"]
     assert json.loads(note["statement"])["oms_signature"]["manifest_digest"] == sig["manifest_digest"]
     cdx = json.loads((signed / "debian/demo-embed/usr/share/mlmodel/demo-embed/.mlmodel/demo-embed.cdx.json")
