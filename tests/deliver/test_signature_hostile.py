@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-model_signing = pytest.importorskip("model_signing")
+try:
+    import model_signing  # PyPI model-signing (tests/requirements.txt): the reference signer
+except ImportError as exc:  # under CI a missing input is a failure, not a skip
+    if __import__("os").environ.get("CI") == "true":
+        raise
+    pytest.skip(f"model-signing not installed ({exc})", allow_module_level=True)
+import model_signing.signing  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
