@@ -58,10 +58,13 @@ SHAPES = rdflib.Graph()
 SHAPES.parse(DATA / "spdx-3.0.1-spdx-model.ttl", format="turtle")
 
 
-def check(doc: dict) -> None:
+def check(doc: dict, *, schema: bool = True) -> None:
+    """SHACL and the profile rules always; the JSON schema unless told (jsonschema takes ~25 s per document
+    with SPDX's schema on the 2-core CI machine, so the tests that probe one property skip it)."""
     text = spdx.dump_spdx(doc).decode()
-    jsonschema.Draft202012Validator(json.loads((DATA / "spdx-3.0.1-schema.json").read_text())).validate(
-        json.loads(text))
+    if schema:
+        jsonschema.Draft202012Validator(json.loads((DATA / "spdx-3.0.1-schema.json").read_text())).validate(
+            json.loads(text))
     g = to_graph(json.loads(text))
     # The named individuals (NoAssertionLicense …) are defined in the model: validate with it as the ontology.
     conforms, _, report = pyshacl.validate(g, shacl_graph=SHAPES, ont_graph=SHAPES, inference="none",

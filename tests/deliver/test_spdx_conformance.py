@@ -17,7 +17,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from dh_mlmodel.deliver import spdx
@@ -41,7 +40,8 @@ def test_full_document_conforms():
 
 
 def test_minimal_document_conforms():
-    check(spdx.spdx_document(**inputs(license_expr=None, datasets=[], base_models=[], upstream_url=None)))
+    check(spdx.spdx_document(**inputs(license_expr=None, datasets=[], base_models=[], upstream_url=None)),
+          schema=False)
 
 
 def test_checker_is_no_rubber_stamp():
@@ -50,13 +50,13 @@ def test_checker_is_no_rubber_stamp():
     g = [e for e in doc["@graph"] if not (e.get("relationshipType") == "hasConcludedLicense"
                                           and "dataset" in e.get("from", ""))]
     with pytest.raises(AssertionError):
-        check(dict(doc, **{"@graph": g}))
+        check(dict(doc, **{"@graph": g}), schema=False)
     doc = spdx.spdx_document(**inputs())
     for e in doc["@graph"]:
         if e["type"] == "ai_AIPackage":
             e["software_primaryPurpose"] = "not-a-purpose"
-    with pytest.raises((AssertionError, jsonschema.ValidationError)):
-        check(doc)
+    with pytest.raises(AssertionError):
+        check(doc, schema=False)  # SHACL alone: sh:in on primaryPurpose
 
 
 def test_inspect_bom_spdx_of_demo_conforms():
@@ -72,6 +72,6 @@ def test_document_with_signature_annotation_conforms():
     sig = {"method": "key", "signer": "sha256:" + "ab" * 32, "manifest_digest": "sha256:" + "cd" * 32,
            "files": 3, "signature": "/usr/share/mlmodel/demo-embed/.mlmodel/demo-embed.sig"}
     doc = spdx.spdx_document(**inputs(), signature=sig)
-    check(doc)
+    check(doc, schema=False)  # the signed demo build checks it with the schema too
     (note,) = [e for e in doc["@graph"] if e["type"] == "Annotation"]
     assert json.loads(note["statement"]) == {"oms_signature": sig}
