@@ -130,6 +130,7 @@ class ModelDecl:
     reproducible: str = "unknown"
     pickle_allow: tuple[PickleAllow, ...] = ()
     compression: str | None = None
+    signature: object | None = None  # deliver.signature.SignatureDecl: the upstream OMS signature
     line: int = 0
 
 
@@ -327,12 +328,13 @@ def _suggest(word: str, choices: tuple[str, ...], *, listed: bool = False) -> st
 TOP_KEYS = ("format", "policy", "models", "packages")
 MODEL_KEYS = ("name", "path", "exclude", "upstream", "license", "copyright", "generative", "base-model",
               "training-data", "data-information", "training-code", "reproducible", "pickle-allow",
-              "compression")
+              "compression", "signature")
 UPSTREAM_KEYS = ("url", "revision")
 BASE_KEYS = ("name", "license", "category", "package", "section", "replaceable")
 DATASET_KEYS = ("name", "license", "availability", "url", "withheld", "copyright", "package")
 CODE_KEYS = ("url", "license", "completeness", "non-free-toolchain", "upstream-fine-tunes")
 PICKLE_KEYS = ("file", "callables", "reason")
+SIGNATURE_KEYS = ("file", "method", "public-key", "ca", "ignore")
 
 
 def _line(node: yaml.Node) -> int:
@@ -450,6 +452,26 @@ def _read_pickle_allow(r: _Reader, node: yaml.Node, key: str) -> PickleAllow:
     return PickleAllow(file=file, callables=callables, reason=r.string(m["reason"][1], f"{key}.reason"), line=_line(node))
 
 
+def _read_signature(r: _Reader, node: yaml.Node, key: str) -> object:
+    """signature: {file, method: key | certificate | sigstore, public-key | ca, ignore} (docs/provenance.md)."""
+    from .deliver.signature import METHODS, SignatureDecl
+
+    m = r.mapping(node, key, SIGNATURE_KEYS)
+    for k in ("file", "method"):
+        if k not in m:
+            raise r.fail(node, key, f"a signature needs file and method (missing {k})")
+    method = r.choice(m["method"][1], f"{key}.method", METHODS)
+    need = {"key": "public-key", "certificate": "ca"}.get(method)
+    if need and need not in m:
+        raise r.fail(node, key, f"method {method} needs {need}")
+    paths = lambda k: tuple(_relative_path(r, n, f"{key}.{k}[{i}]") for i, n in enumerate(r.sequence(m[k][1], f"{key}.{k}"))) \
+        if isinstance(m[k][1], yaml.SequenceNode) else (_relative_path(r, m[k][1], f"{key}.{k}"),)
+    return SignatureDecl(file=_relative_path(r, m["file"][1], f"{key}.file"), method=method,
+                         public_key=_relative_path(r, m["public-key"][1], f"{key}.public-key") if "public-key" in m else None,
+                         ca=paths("ca") if "ca" in m else (), ignore=paths("ignore") if "ignore" in m else (),
+                         line=_line(node))
+
+
 def _relative_path(r: _Reader, node: yaml.Node, key: str) -> str:
     text = r.string(node, key)
     parts = text.split("/")
@@ -480,6 +502,7 @@ def _read_model(r: _Reader, node: yaml.Node, key: str) -> ModelDecl:
         "reproducible": ("reproducible", lambda n, k: r.choice(n, k, REPRODUCIBLE)),
         "pickle-allow": ("pickle_allow", lambda n, k: tuple(_read_pickle_allow(r, x, f"{k}[{i}]") for i, x in enumerate(r.sequence(n, k)))),
         "compression": ("compression", lambda n, k: r.choice(n, k, COMPRESSIONS)),
+        "signature": ("signature", lambda n, k: _read_signature(r, n, k)),
     }
     for k, (knode, vnode) in m.items():
         if k == "name":

@@ -18,7 +18,7 @@ from . import pipeline, risk
 from .debhelper import (DhContext, DhError, addsubstvar, append_lintian_overrides, lintian_supports_brackets,
                         run_tool, write_log)
 from .deliver import copyright as copyright_check
-from .deliver import compression, md5sums, overrides, spdx, split, substvars
+from .deliver import compression, cyclonedx, md5sums, overrides, signature, spdx, split, substvars
 from .deliver import record as records
 from .deliver.install import Transaction
 from .model import ArtifactFacts, Finding, MLModelError
@@ -206,12 +206,13 @@ def deliver(ctx: DhContext, plans: list[PlannedModel]) -> None:
     selected = set(ctx.packages)
     meta = _package_meta(ctx)
     choices = _compression_choices(plans, selected)
+    signed = {m.name: _verify_signature(ctx, m) for m in plans}  # before anything is written
     txn = Transaction()
     installed: dict[str, list[str]] = {}
     md5_lines: dict[str, list[str]] = {}
     try:
         for m in plans:
-            for pkg, paths in _install_model(ctx, m, selected, txn, meta, choices, md5_lines).items():
+            for pkg, paths in _install_model(ctx, m, selected, txn, meta, choices, md5_lines, signed[m.name]).items():
                 installed.setdefault(pkg, []).extend(paths)
         for pkg, choice in sorted(choices.items()):
             txn.write(compression.decision_path(pkg), compression.decision_bytes(choice))
@@ -258,7 +259,7 @@ def _report_compression(ctx: DhContext, choices: dict[str, compression.Choice]) 
 
 def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Transaction,
                    meta: dict, choices: dict[str, compression.Choice],
-                   md5_lines: dict[str, list[str]]) -> dict[str, list[str]]:
+                   md5_lines: dict[str, list[str]], signed: signature.Verified | None = None) -> dict[str, list[str]]:
     facts_by_path = {f.artifact.relpath: f for f in m.files}
     files_by_pkg: dict[str, list[dict]] = {}
     for p in m.placements:
@@ -282,16 +283,48 @@ def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Tra
             extra["compression"] = choices[pkg].to_json()
         if m.accepted:
             extra["accepted"] = list(m.accepted)
+        has_weights = any(f["role"] == "weights" for f in files_by_pkg[pkg])
+        sig_rel = signature_relpath(m.name) if signed and has_weights else None
+        if sig_rel:
+            extra["signature"] = signed.to_json("/" + sig_rel)
         rec = records.build_record(model=m.name, package=pkg, verdict=verdict, files=files_by_pkg[pkg], extra=extra)
         root = ctx.tmpdir_for(pkg)
         written = {records.record_relpath(m.name, pkg): records.dump_record(rec)}
-        if any(f["role"] == "weights" for f in files_by_pkg[pkg]):
-            doc = spdx.spdx_document(model=m.name, package=pkg, files=files_by_pkg[pkg], **_spdx_inputs(m, meta))
+        if sig_rel:
+            written[sig_rel] = (Path(m.analysed.decl.signature.file)).read_bytes()
+        if has_weights:
+            doc = spdx.spdx_document(model=m.name, package=pkg, files=files_by_pkg[pkg],
+                                     signature=extra.get("signature"), **_spdx_inputs(m, meta))
             written[spdx.spdx_relpath(m.name, pkg)] = spdx.dump_spdx(doc)
+            bom = cyclonedx.cyclonedx_document(model=m.name, package=pkg, files=files_by_pkg[pkg],
+                                               signature=extra.get("signature"),
+                                               card=cyclonedx.card_facts(m.analysed.report, verdict),
+                                               **_spdx_inputs(m, meta))
+            written[cyclonedx.cyclonedx_relpath(m.name, pkg)] = cyclonedx.dump_cyclonedx(bom)
         for rel, data in written.items():
             txn.write(root / rel, data)
             md5_lines.setdefault(pkg, []).append(md5sums.line(hashlib.md5(data, usedforsecurity=False).hexdigest(), rel))
     return {pkg: [f["path"] for f in files] for pkg, files in files_by_pkg.items()}
+
+
+def signature_relpath(model: str) -> str:
+    """Where the upstream signature is installed: `model_signing verify --signature` takes this path."""
+    return f"{MODEL_ROOT}/{model}/{records.RECORD_DIR}/{model}.sig"
+
+
+def _verify_signature(ctx: DhContext, m: PlannedModel) -> signature.Verified | None:
+    """The declared OMS signature checked against every model file installed under MODEL_ROOT (one line on failure)."""
+    decl = getattr(m.analysed.decl, "signature", None)
+    if decl is None:
+        return None
+    by_path = {f.artifact.relpath: f for f in m.files}
+    placed = [p for p in m.placements if not ctx.excluded(p.relpath)]
+    shipped = {p.relpath: by_path[p.relpath].sha256 for p in placed if p.role != "docs"}
+    docs = {p.relpath: by_path[p.relpath].sha256 for p in placed if p.role == "docs"}
+    verified = signature.verify(decl, shipped, elsewhere=docs)
+    ctx.nonquiet_print(f"{m.name}: {decl.file}: the {len(shipped) + len(docs)} installed files match the signed "
+                       f"manifest ({verified.method}, {verified.signer}, {verified.manifest_digest})")
+    return verified
 
 
 def _place(ctx: DhContext, txn: Transaction, facts: ArtifactFacts, dest: Path, model: str,
@@ -331,7 +364,8 @@ def _spdx_inputs(m: PlannedModel, meta: dict) -> dict:
     data = decl.training_data if isinstance(decl.training_data, tuple) else ()
     return {"version": meta["version"], "epoch": meta["epoch"], "maintainer": meta["maintainer"],
             "license_expr": m.analysed.license,
-            "datasets": [{"name": d.name, "url": d.url, "availability": d.availability} for d in data],
+            "datasets": [{"name": d.name, "url": d.url, "availability": d.availability, "license": d.license}
+                         for d in data],
             "base_models": [b.name or b.package for b in decl.base_models if b.name or b.package],
             "upstream_url": decl.upstream.url}
 

@@ -1,4 +1,4 @@
-"""`mlmodel inspect [--json] [--no-hash] PATH…`: what each model file is (spec §6)."""
+"""`mlmodel inspect [--json | --format text|json|sarif] [--no-hash] PATH…`: what each model file is (spec §6)."""
 from __future__ import annotations
 
 import argparse
@@ -20,7 +20,12 @@ SEVERITY_LETTER = {"error": "E", "warning": "W", "info": "I", "pedantic": "P"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object (spec §6)")
+    parser.add_argument("--json", action="store_const", const="json", dest="format",
+                        help="print one JSON object (spec §6); same as --format json")
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                        help="the table (default), one JSON object, or a SARIF 2.1.0 log of the findings")
+    parser.add_argument("--bom", choices=("spdx", "cyclonedx"),
+                        help="print an SPDX 3.0.1 or CycloneDX 1.6 document for one model directory instead")
     parser.add_argument("--no-hash", action="store_true", help="read headers only; skip the sha256 of each file")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="model files or directories")
 
@@ -78,11 +83,48 @@ def _print_table(rows: list[tuple[str, ArtifactFacts]], reports: list[ModelRepor
             print(f"model card of {report.path}: {json.dumps(card, ensure_ascii=False)}")
 
 
+def _print_sarif(rows: list[tuple[str, ArtifactFacts]]) -> None:
+    from ..lint.output import SarifFinding, sarif_document
+
+    found = [SarifFinding(f.tag, f.severity, f.message, uri=shown, member=f.member) for shown, facts in rows
+             for f in facts.findings]
+    json.dump(sarif_document(found), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _print_bom(kind: str, path: Path, report: ModelReport) -> None:
+    """The document dh_mlmodel would install, from what the directory alone says (card, config, files)."""
+    import os
+
+    from .. import licenses
+    from ..deliver import cyclonedx, spdx
+
+    card = report.card
+    files = [{"path": f.artifact.relpath, "sha256": f.sha256} for f in report.files]
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    name = path.resolve().name
+    inputs = {"model": name, "package": name, "version": "NOASSERTION",
+              "epoch": int(epoch) if epoch.isdigit() else max((int(f.artifact.path.stat().st_mtime)
+                                                              for f in report.files), default=0),
+              "license_expr": (licenses.spdx_id(card.license) or card.license) if card and card.license else None,
+              "files": files,
+              "datasets": [{"name": d} for d in (card.datasets if card is not None else ())],
+              "base_models": list(card.base_model) if card is not None else [], "upstream_url": None,
+              "maintainer": "NOASSERTION"}
+    if kind == "spdx":
+        sys.stdout.write(spdx.dump_spdx(spdx.spdx_document(**inputs)).decode())
+    else:
+        doc = cyclonedx.cyclonedx_document(**inputs, card=cyclonedx.card_facts(report))
+        sys.stdout.write(cyclonedx.dump_cyclonedx(doc).decode())
+
+
 def run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     for p in paths:
         if not p.exists():
             raise InspectError(p, "no such file or directory")
+    if args.bom and (len(paths) != 1 or not paths[0].is_dir() or args.no_hash):
+        raise InspectError(paths[0], "--bom takes one model directory, and needs the sha256 (no --no-hash)")
     hash = not args.no_hash
     bar = None
     if hash:
@@ -97,7 +139,11 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
     single_dir = len(paths) == 1 and paths[0].is_dir()
     rows = [(_shown_path(arg, rep, facts, single_dir), facts) for arg, rep in zip(paths, reports) for facts in rep.files]
-    if args.json:
+    if args.bom:
+        _print_bom(args.bom, paths[0], reports[0])
+    elif args.format == "sarif":
+        _print_sarif(rows)
+    elif args.format == "json":
         files = []
         for shown, facts in rows:
             record = facts.to_json()

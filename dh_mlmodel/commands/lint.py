@@ -1,4 +1,4 @@
-"""`mlmodel lint [--json] [--info] [--fail-on LEVEL] FILE…`: check built model packages (spec §7)."""
+"""`mlmodel lint [--json | --format text|json|sarif] [--info] [--fail-on LEVEL] FILE…`: check built model packages (spec §7)."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..lint import run_lint
-from ..lint.output import RANK, json_document, severity_of, text_lines
+from ..lint.output import RANK, json_document, sarif_document, sarif_from_judged, severity_of, text_lines
 from ..model import SEVERITIES
 
 HELP = "check built model packages (.changes, .deb, .dsc) the way lintian does"
@@ -23,7 +23,10 @@ def _fail_on(value: str) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of hint lines")
+    parser.add_argument("--json", action="store_const", const="json", dest="format",
+                        help="print one JSON object instead of hint lines (same as --format json)")
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                        help="hint lines (default), our JSON, or a SARIF 2.1.0 log for code-scanning services")
     parser.add_argument("-i", "--info", action="store_true", help="explain each tag after its first hint (N: lines)")
     parser.add_argument("--fail-on", type=_fail_on, default="error", metavar="LEVEL",
                         help="exit 1 when a hint at or above LEVEL (error, warning, info, pedantic) is not overridden;"
@@ -35,8 +38,12 @@ def run(args: argparse.Namespace) -> int:
     result = run_lint([Path(f) for f in args.files])
     for error in result.errors:
         print(f"mlmodel: error: {error}", file=sys.stderr)
-    if args.json:
+    if args.format == "json":
         json.dump(json_document(result.groups, result.errors, args.fail_on), sys.stdout, indent=2, sort_keys=True)
+        sys.stdout.write("\n")
+    elif args.format == "sarif":
+        doc = sarif_document(sarif_from_judged(result.groups), errors=result.errors)
+        json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         for _, judged in result.groups:

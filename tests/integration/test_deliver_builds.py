@@ -124,7 +124,7 @@ def test_installed_bytes_identical_and_source_untouched(builds, source, tmp_path
         package = deb.name.split("_")[0]
         root = deb_extract(deb, tmp_path / package)
         for rec in (root / ROOT).glob("*/.mlmodel/*.json"):
-            if rec.name.endswith(".spdx.json"):
+            if rec.name.endswith((".spdx.json", ".cdx.json")):
                 continue
             for f in json.loads(rec.read_text())["files"]:
                 assert sha256(root / f["path"]) == sha256(src / f["source"]) == f["sha256"], f["path"]
@@ -152,16 +152,38 @@ def test_spdx_document(builds, tmp_path):
     root = deb_extract(deb, tmp_path / "x")
     doc = json.loads((root / ROOT / "multi/.mlmodel/multi-gguf.spdx.json").read_text())
     assert doc["@context"] == "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
+    from spdx_check import check
+
+    check(doc)  # SPDX's schema, SHACL model and the AI/Dataset profile rules, offline
     graph = doc["@graph"]
     (model,) = [e for e in graph if e["type"] == "ai_AIPackage"]
     assert model["software_primaryPurpose"] == "model" and model["software_packageVersion"] == "1.0"
     files = [e for e in graph if e["type"] == "software_File"]
     assert [f["verifiedUsing"][0]["hashValue"] for f in files] == [sha256(src / "model/model.gguf")]
-    rels = {e["relationshipType"]: e for e in graph if e["type"] == "Relationship"}
+    rels = {e["relationshipType"]: e for e in graph if e["type"] == "Relationship" and e["from"] == model["spdxId"]}
     (dataset,) = [e for e in graph if e["type"] == "dataset_DatasetPackage"]
     assert rels["trainedOn"]["to"] == [dataset["spdxId"]] and dataset["name"] == "multi-data"
     licence = next(e for e in graph if e.get("spdxId") in rels["hasDeclaredLicense"]["to"])
     assert licence["simplelicensing_licenseExpression"] == "CC0-1.0"
+
+
+def test_cyclonedx_bom_beside_spdx(builds, tmp_path):
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    work, src, _ = builds["multi"]
+    (deb,) = work.glob("multi-gguf_*.deb")
+    root = deb_extract(deb, tmp_path / "x")
+    text = (root / ROOT / "multi/.mlmodel/multi-gguf.cdx.json").read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    bom = json.loads(text)
+    model = bom["metadata"]["component"]
+    assert model["type"] == "machine-learning-model" and model["version"] == "1.0"
+    assert model["licenses"] == [{"expression": "CC0-1.0"}] and model["modelCard"]["modelParameters"]["datasets"]
+    assert [c["hashes"][0]["content"] for c in bom["components"] if c["type"] == "file"] == \
+        [sha256(src / "model/model.gguf")]
+    md5sums = subprocess.run(["dpkg-deb", "-I", str(deb), "md5sums"], capture_output=True, text=True).stdout
+    assert "multi/.mlmodel/multi-gguf.cdx.json" in md5sums
 
 
 @pytest.mark.skipif(not have("lintian"), reason="lintian not installed")
