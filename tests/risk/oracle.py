@@ -1,0 +1,69 @@
+"""The differential oracle: what the real loaders import and call on given bytes, from a recorder.
+
+`record([(loader, bytes), …])` runs tests/risk/oracle_child.py once for the
+whole batch (one subprocess, started once: speed) and returns a `Seen` per
+input.  `disagreements(...)` compares a batch with our scanner's findings:
+every global the recorder saw must be named by a finding, and wherever the
+recorder got past a call we must report an error.
+"""
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+CHILD = Path(__file__).with_name("oracle_child.py")
+
+
+@dataclass(frozen=True)
+class Seen:
+    globals: tuple[str, ...]
+    called: bool
+    error: str | None
+
+
+def loader_view(name: str, data: bytes) -> tuple[str, bytes]:
+    """The loader an attacker's file name points at."""
+    if name.endswith((".pt", ".pth", ".bin", ".ckpt")) and data[:2] in (b"PK", b"\x80\x02"):
+        return "torch", data
+    if name.endswith(".joblib"):
+        return "joblib", data
+    if name.endswith((".npy", ".npz")):
+        return "numpy", data
+    return "pickle", data
+
+
+def record(items, *, timeout: float = 600) -> list[Seen]:
+    items = [(x if isinstance(x, tuple) else ("pickle", x)) for x in items]
+    payload = b"".join(struct.pack("<I", len(lo)) + lo.encode() + struct.pack("<Q", len(d)) + d for lo, d in items)
+    with tempfile.TemporaryDirectory() as cwd:  # the child writes nothing; if it did, it would be here
+        r = subprocess.run([sys.executable, str(CHILD)], input=payload, capture_output=True, timeout=timeout,
+                           cwd=cwd, env=dict(os.environ, PYTHONHASHSEED="0"))
+    lines = r.stdout.decode().splitlines()
+    if r.returncode != 0 or len(lines) != len(items):
+        raise RuntimeError(f"recorder failed (rc {r.returncode}): {r.stderr.decode()[-2000:]}")
+    return [Seen(tuple(j["globals"]), j["called"], j["error"]) for j in map(json.loads, lines)]
+
+
+def disagreement(seen: Seen, findings) -> str | None:
+    """Why our findings miss what the recorder saw, or None."""
+    text = "\n".join(f.message for f in findings)
+    missed = [g for g in seen.globals if f"`{g}`" not in text]
+    if missed:
+        return f"recorder imported {missed}, we did not name them"
+    if seen.called and not any(f.severity == "error" for f in findings):
+        return "recorder got past a call, we report no error"
+    return None
+
+
+def scan_bytes_as_file(data: bytes, name: str = "input.bin"):
+    from dh_mlmodel.risk import scan_file
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / name
+        p.write_bytes(data)
+        return scan_file(p, name)
