@@ -176,7 +176,7 @@ def _scan_pickles(ctx: Ctx, stream: Stream, member: str, rules: str, *, sniffed:
     count = 0
     while True:
         start = stream.pos
-        scan = scan_pickle(stream, base=start, joblib=True, budget=ctx.budget)
+        scan = scan_pickle(stream, base=start, joblib=True, budget=ctx.budget, persid_fails=rules == "generic")
         if count == 0 and sniffed and not _looks_like_pickle(scan):
             return False
         if count == 0 and _stray_magic(scan, member):

@@ -13,6 +13,7 @@ declares is never allocated: big byte strings are skipped, not read.
 """
 from __future__ import annotations
 
+import io
 import pickletools
 import re
 import struct
@@ -220,7 +221,7 @@ def _read_arg(op, stream: Stream):
         return fixed.unpack(data)[0]
     spec = _LENGTH_ARGS.get(op.name)
     if spec is None:
-        return op.arg.reader(stream)
+        return _read_line_arg(op, stream)
     fmt, kind = spec
     raw = stream.read(fmt.size)
     if len(raw) != fmt.size:
@@ -245,12 +246,51 @@ def _read_arg(op, stream: Stream):
     return data
 
 
+def _line(stream: Stream) -> bytes:
+    """A protocol-0 argument line without its last byte, as both unpicklers take it (`readline()[:-1]`):
+    at the end of a file the line has no newline and loses its last character all the same."""
+    line = stream.readline()
+    if not line:
+        raise PickleSyntaxError("data ends inside an argument line")
+    return line[:-1]
+
+
+def _read_line_arg(op, stream: Stream):
+    """Text arguments.  A value we cannot parse is UNKNOWN, not an error: CPython's parsers accept more
+    than pickletools' (`I0x10` is 16 to strtol with base 0), and stopping where the loader goes on
+    would hide what follows."""
+    if op.arg.n != pickletools.UP_TO_NEWLINE:  # LONG1: a length byte, then the bytes
+        return op.arg.reader(stream)
+    if op.name in ("GLOBAL", "INST"):
+        module, name = _line(stream), _line(stream)
+        try:
+            return f"{module.decode('utf-8')} {name.decode('utf-8')}"
+        except UnicodeDecodeError:
+            raise PickleSyntaxError(f"{op.name}: a name that is not UTF-8 (no import resolves it)") from None
+    if op.name in ("GET", "PUT"):
+        text = _line(stream)
+        try:
+            return int(text)
+        except ValueError:
+            raise PickleSyntaxError(f"{op.name}: bad memo index {text[:20]!r}") from None
+    text = _line(stream)
+    if op.name == "PERSID":
+        return UNKNOWN
+    try:
+        return op.arg.reader(io.BytesIO(text + b"\n"))
+    except (ValueError, UnicodeDecodeError, OverflowError):
+        return UNKNOWN
+
+
 class Machine:
     """The symbolic unpickler for one pickle stream."""
 
     def __init__(self, stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False, depth: int = 0,
-                 budget: Budget | None = None):
+                 budget: Budget | None = None, persid_fails: bool = False):
         self.budget = budget if budget is not None else Budget()
+        # A loader without persistent_load (pickle.load, joblib, numpy) fails at PERSID/BINPERSID;
+        # torch's unpicklers have one (zip data.pkl, legacy pickles), so there it goes on.
+        self.persid_fails = persid_fails
         self.s = stream
         self.base = base - stream.pos  # stream.pos + base = offset in the scanned object
         self.stack: list = []
@@ -389,7 +429,7 @@ class Machine:
                     args = stack.pop()
                     stack[-1] = Call(stack[-1], args)
                     scan.calls += 1
-                elif kind == _K_BINPERSID and stack and stack[-1] is not MARK:
+                elif kind == _K_BINPERSID and stack and stack[-1] is not MARK and not self.persid_fails:
                     stack[-1] = UNKNOWN
                     scan.persistent_ids += 1
                 elif kind == _K_TUPLE:
@@ -512,6 +552,8 @@ class Machine:
         self.build(self.pop(), self.top(), offset)
 
     def _persid(self, name, arg, offset):
+        if self.persid_fails and self.scan.doomed is None:
+            self.scan.doomed = offset
         if name == "BINPERSID":
             self.pop()
         self.scan.persistent_ids += 1
@@ -727,9 +769,9 @@ _DTYPE_CODE = re.compile(r"([biufcmMOSUV])(\d{1,6})")
 
 
 def scan_pickle(stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False,
-                budget: Budget | None = None) -> PickleScan:
+                budget: Budget | None = None, persid_fails: bool = False) -> PickleScan:
     """Walk one pickle from the stream's position to its STOP (or to the error)."""
-    return Machine(stream, base=base, where=where, joblib=joblib, budget=budget).run()
+    return Machine(stream, base=base, where=where, joblib=joblib, budget=budget, persid_fails=persid_fails).run()
 
 
 def scan_bytes(data: bytes, *, joblib: bool = False) -> PickleScan:

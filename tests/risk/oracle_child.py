@@ -9,7 +9,8 @@ Why it cannot run a payload (docs/security.md, "The differential oracle"):
   (str, int, tuple, list, dict, bytes, None, bool; none is callable) or stubs.  A stub's __new__,
   __init__, __call__, __setstate__, __setitem__, append, extend, add and any attribute do nothing but
   note that a call got through and return another stub;
-- persistent_load returns a stub (torch.load's own persistent_load only reads its zip's records);
+- pickle.load has no persistent_load (PERSID fails, as in the real loader); torch.load sets its
+  own, which only reads its zip's records;
 - copyreg's extension registry is emptied before any load, so EXT1/2/4 fail instead of naming a real
   callable; `pickle.loads` of nested bytes inside a payload can only happen through a stub, i.e. never.
 The child reads [loader name, bytes] pairs from stdin and writes one JSON line per input.
@@ -70,12 +71,16 @@ def persistent_load(self, pid):
     return Stub.__new__(Stub)
 
 
-class CUnpickler(pickle.Unpickler):
+class CUnpickler(pickle.Unpickler):  # pickle.load: no persistent_load (torch.load sets its own)
     find_class = find_class
-    persistent_load = persistent_load
 
 
 class PyUnpickler(pickle._Unpickler):
+    find_class = find_class
+
+
+class TorchLegacyUnpickler(pickle.Unpickler):
+    """torch's legacy loader sets persistent_load on its unpicklers; ours returns stubs."""
     find_class = find_class
     persistent_load = persistent_load
 
