@@ -142,6 +142,8 @@ class PickleScan:
     def runs_before_failure(self) -> bool:
         """Does a loader import or call something before it certainly fails?"""
         stop = self.doomed if self.doomed is not None else None
+        if any(p.kind == "frame-mismatch" for p in self.problems):
+            return True  # the loaders read different opcodes: the stream is judged unsafe as it is
         for imp in self.imports:
             if not imp.where and (stop is None or imp.offset < stop):
                 return True
@@ -443,6 +445,8 @@ class Machine:
                     scan.complete = True
                     break
                 else:
+                    if fend >= 0 and s.pos > fend and kind == _K_OTHER and op.name in ("GLOBAL", "INST"):
+                        self.file_view_import(op.name, arg, pos, fend, base + pos)
                     self.fend = fend
                     self.step(op.name, arg, base + pos)
                     fend = self.fend
@@ -466,6 +470,26 @@ class Machine:
         self.budget.ops -= ops
         scan.end = self.base + s.pos
         return scan
+
+    def file_view_import(self, opcode: str, arg: str, pos: int, fend: int, offset: int) -> None:
+        """The name the C unpickler reads from a file object without peek (io.BytesIO: torch's data.pkl).
+
+        A read that runs past the buffered FRAME drops the rest of the buffer and reads afresh
+        from the file, which is at the frame's end (Modules/_pickle.c, _Unpickler_ReadImpl and
+        _Unpickler_Readline): a line that crosses the frame end is, to that loader, only its part
+        after the end.  pickle.loads reads it whole, like the rest of this walk.
+        """
+        module, _, name = arg.partition(" ")
+        mb, nb = module.encode(), name.encode()
+        m_start = pos + 1
+        n_start = m_start + len(mb) + 1
+        if m_start < fend <= m_start + len(mb):
+            module = mb[fend - m_start:].decode("utf-8", "replace")
+        elif n_start < fend <= n_start + len(nb):
+            name = nb[fend - n_start:].decode("utf-8", "replace")
+        else:
+            return
+        self.add_import(module, name, f"{opcode} (read by a file loader)", offset)
 
     def frame_mismatch(self, detail: str, offset: int) -> None:
         """The C unpickler ignores frame boundaries; pickle._Unpickler (joblib) enforces them."""

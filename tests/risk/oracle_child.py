@@ -31,39 +31,51 @@ LOG: dict = {}
 
 
 class Stub:
-    """Inert: every operation a loader applies to an object records a call and returns another stub."""
+    """Inert: every operation a loader applies to an object records a call and returns another stub.
+
+    `_dotted` is the global a stub class stands for; instances keep it, so a call on a call's result
+    is still charged to the global that made it."""
+
+    _dotted = "?"
 
     def __new__(cls, *args, **kwargs):
-        LOG["called"] = True
+        LOG["calls"].append(cls._dotted)
         return object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        LOG["called"] = True
+        pass  # __new__ recorded the call
 
     def __call__(self, *args, **kwargs):
-        LOG["called"] = True
-        return Stub.__new__(Stub)
+        LOG["calls"].append(self._dotted)
+        return _instance(self._dotted)
 
     def __setstate__(self, state):
-        LOG["called"] = True
+        LOG["calls"].append(self._dotted)
 
     def __setitem__(self, key, value):
-        LOG["called"] = True
+        LOG["calls"].append(self._dotted)
 
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)  # no real protocol is reached through a stub
-        return Stub.__new__(Stub)
+        return _instance(self._dotted)
 
     def __reduce__(self):
         raise TypeError("stubs are not pickled")
 
 
+def _instance(dotted: str) -> Stub:
+    obj = object.__new__(Stub)
+    object.__setattr__(obj, "_dotted", dotted)
+    return obj
+
+
 def find_class(self, module, name):
-    LOG["globals"].append(f"{module}.{name}")
+    dotted = f"{module}.{name}"
+    LOG["globals"].append(dotted)
     if not (isinstance(module, str) and isinstance(name, str) and IDENT.match(module) and IDENT.match(name)):
         raise ImportError(f"No module named {module!r}")  # what __import__/getattr do for such a name
-    return type("Stub_" + re.sub(r"\W", "_", name), (Stub,), {})
+    return type("Stub_" + re.sub(r"\W", "_", name), (Stub,), {"_dotted": dotted})
 
 
 def persistent_load(self, pid):
@@ -159,7 +171,7 @@ def main() -> None:
         for reg in (copyreg._extension_registry, copyreg._inverted_registry, copyreg._extension_cache):
             reg.clear()
         LOG.clear()
-        LOG.update(globals=[], called=False, persid=False)
+        LOG.update(globals=[], calls=[], persid=False)
         error = None
         try:
             LOADERS[loader](data)
@@ -167,7 +179,7 @@ def main() -> None:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             error = f"{type(exc).__name__}: {str(exc)[:200]}"
-        out.write(json.dumps({"globals": LOG["globals"], "called": LOG["called"], "error": error}) + "\n")
+        out.write(json.dumps({"globals": LOG["globals"], "calls": LOG["calls"], "error": error}) + "\n")
         out.flush()
 
 
