@@ -266,7 +266,7 @@ def _read_line_arg(op, stream: Stream):
     if op.name in ("GLOBAL", "INST"):
         module, name = _line(stream), _line(stream)
         try:
-            return f"{module.decode('utf-8')} {name.decode('utf-8')}"
+            return f"{module.decode('utf-8')}\n{name.decode('utf-8')}"  # a newline is in neither
         except UnicodeDecodeError:
             raise PickleSyntaxError(f"{op.name}: a name that is not UTF-8 (no import resolves it)") from None
     if op.name in ("GET", "PUT"):
@@ -479,7 +479,7 @@ class Machine:
         _Unpickler_Readline): a line that crosses the frame end is, to that loader, only its part
         after the end.  pickle.loads reads it whole, like the rest of this walk.
         """
-        module, _, name = arg.partition(" ")
+        module, _, name = arg.partition("\n")
         mb, nb = module.encode(), name.encode()
         m_start = pos + 1
         n_start = m_start + len(mb) + 1
@@ -535,7 +535,7 @@ class Machine:
         self.stack.append(self.memo[arg])
 
     def _global(self, name, arg, offset):
-        module, _, attr = arg.partition(" ")
+        module, _, attr = arg.partition("\n")
         self.stack.append(self.add_import(module, attr, name, offset))
 
     def _stack_global(self, name, arg, offset):
@@ -552,9 +552,10 @@ class Machine:
         self.stack.append(UNKNOWN)
 
     def _inst(self, name, arg, offset):
-        module, _, attr = arg.partition(" ")
+        module, _, attr = arg.partition("\n")
+        func = self.add_import(module, attr, name, offset)  # pickle._Unpickler imports before it looks for the MARK
         args = self.pop_mark()
-        self.stack.append(self.call(self.add_import(module, attr, name, offset), args, name, offset))
+        self.stack.append(self.call(func, args, name, offset))
 
     def _obj(self, name, arg, offset):
         items = self.pop_mark()

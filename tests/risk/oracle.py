@@ -52,11 +52,46 @@ def record(items, *, timeout: float = 600) -> list[Seen]:
     payload = b"".join(struct.pack("<I", len(lo)) + lo.encode() + struct.pack("<Q", len(d)) + d for lo, d in items)
     with tempfile.TemporaryDirectory() as cwd:  # the child writes nothing; if it did, it would be here
         r = subprocess.run([sys.executable, str(CHILD)], input=payload, capture_output=True, timeout=timeout,
-                           cwd=cwd, env=dict(os.environ, PYTHONHASHSEED="0"))
+                           cwd=cwd, env=dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1"))
     lines = r.stdout.decode().splitlines()
     if r.returncode != 0 or len(lines) != len(items):
         raise RuntimeError(f"recorder failed (rc {r.returncode}): {r.stderr.decode()[-2000:]}")
     return [Seen(tuple(j["globals"]), tuple(j["calls"]), j["error"]) for j in map(json.loads, lines)]
+
+
+class Recorder:
+    """One long-lived recorder child for many batches (the explore run): torch is imported once."""
+
+    def __init__(self):
+        self.cwd = tempfile.TemporaryDirectory(prefix="recorder-")
+        self.proc = subprocess.Popen([sys.executable, str(CHILD)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     cwd=self.cwd.name, env=dict(os.environ, PYTHONHASHSEED="0", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1"))
+
+    def record(self, items) -> list[Seen]:
+        import threading
+
+        def feed():  # a thread writes the batch while we read: no round trip per input, no full pipe
+            for loader, data in items:
+                self.proc.stdin.write(struct.pack("<I", len(loader)) + loader.encode()
+                                      + struct.pack("<Q", len(data)) + data)
+            self.proc.stdin.flush()
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        out = []
+        for _ in items:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"recorder died (rc {self.proc.wait()})")
+            j = json.loads(line)
+            out.append(Seen(tuple(j["globals"]), tuple(j["calls"]), j["error"]))
+        writer.join()
+        return out
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+        self.cwd.cleanup()
 
 
 def disagreement(seen: Seen, findings) -> str | None:
@@ -83,9 +118,17 @@ def _importable(dotted: str) -> bool:
     return bool(IDENT.match(dotted))
 
 
+_SCRATCH: list = []
+
+
 def scan_bytes_as_file(data: bytes, name: str = "input.bin"):
+    """scan_file on `data` saved as `name` (one scratch directory per process, reused)."""
     from dh_mlmodel.risk import scan_file
-    with tempfile.TemporaryDirectory() as d:
-        p = Path(d) / name
-        p.write_bytes(data)
+    if not _SCRATCH:
+        _SCRATCH.append(tempfile.TemporaryDirectory(prefix="oracle-"))
+    p = Path(_SCRATCH[0].name) / name
+    p.write_bytes(data)
+    try:
         return scan_file(p, name)
+    finally:
+        p.unlink()

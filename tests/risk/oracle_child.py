@@ -118,6 +118,7 @@ def load_python(data):
 
 def load_torch(data):
     import torch
+    torch.set_num_threads(1)  # no thread pool per load (the explore run makes hundreds of thousands)
     return torch.load(io.BytesIO(data), pickle_module=_recorder_module(CUnpickler), weights_only=False,
                       map_location="cpu")
 
