@@ -88,7 +88,8 @@ MAX_IMPORT_FINDINGS = 50  # distinct non-allowed imports reported one by one per
 MAX_SAME_PROBLEM = 5  # findings of one kind per pickle before they are summed up
 _PROBLEM_TAGS = {"unresolved-global": "pickle-import-unresolved", "computed-callable": "pickle-calls-computed-callable",
                  "build-on-global": "pickle-build-modifies-callable", "dunder-state": "pickle-build-sets-dunder",
-                 "array-data": "pickle-unscannable-data", "frame-mismatch": "pickle-parse-error"}
+                 "array-data": "pickle-unscannable-data", "frame-mismatch": "pickle-parse-error",
+                 "malformed-stack": "pickle-parse-error"}
 
 
 def _problem_severity(kind: str) -> str:

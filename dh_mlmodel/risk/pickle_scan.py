@@ -442,6 +442,7 @@ class Machine:
                                             base + pos)
                     fend = s.pos + arg
                 elif kind == _K_STOP:
+                    self.check_result(base + pos)
                     scan.complete = True
                     break
                 else:
@@ -490,6 +491,21 @@ class Machine:
         else:
             return
         self.add_import(module, name, f"{opcode} (read by a file loader)", offset)
+
+    def check_result(self, offset: int) -> None:
+        """At STOP: a pickler leaves exactly one object, acyclic containers, no exponential sharing."""
+        st = self.stack
+        if not st or st[-1] is MARK:
+            raise PickleSyntaxError("STOP with an empty stack (stack underflow)")
+        if len(st) != 1:
+            self.problem("malformed-stack", f"{len(st) - 1} more item(s) left on the stack at STOP "
+                         f"({sum(x is MARK for x in st)} open MARK(s)): no pickler writes that", offset)
+        size, cyclic = _expanded_size(st[-1], MAX_EXPANSION)
+        if cyclic:
+            self.problem("malformed-stack", "the result holds a list/dict/tuple that contains itself", offset)
+        elif size > MAX_EXPANSION:
+            self.problem("malformed-stack", f"the result expands to more than {MAX_EXPANSION} objects through "
+                         "shared references (memo/DUP expansion)", offset)
 
     def frame_mismatch(self, detail: str, offset: int) -> None:
         """The C unpickler ignores frame boundaries; pickle._Unpickler (joblib) enforces them."""
@@ -586,10 +602,12 @@ class Machine:
 
     def _push_new(self, name, arg, offset):
         self.stack.append([] if name == "EMPTY_LIST" else {} if name == "EMPTY_DICT" else
-                          () if name == "EMPTY_TUPLE" else UNKNOWN)
+                          () if name == "EMPTY_TUPLE" else _Set() if name == "EMPTY_SET" else UNKNOWN)
 
     def _from_mark(self, name, arg, offset):  # TUPLE, LIST, DICT, FROZENSET
         items = self.pop_mark()
+        if name == "FROZENSET":
+            _hashable(items)
         self.stack.append(tuple(items) if name == "TUPLE" else items if name == "LIST" else
                           _pairs(items) if name == "DICT" else UNKNOWN)
 
@@ -605,6 +623,8 @@ class Machine:
 
     def _appends(self, name, arg, offset):  # APPENDS and ADDITEMS
         items = self.pop_mark()
+        if isinstance(self.top(), _Set):
+            _hashable(items)
         if isinstance(self.top(), list):
             self.top().extend(items)
 
@@ -715,8 +735,58 @@ def _pairs(items: list) -> dict:
 def _setitem(d: dict, k, v) -> None:
     try:
         d[k] = v
-    except TypeError:  # unhashable symbolic key (a list, a dict): not needed for the verdict
-        pass
+    except TypeError:  # a list, dict or set as a key: CPython's load fails here too
+        raise PickleSyntaxError(f"unhashable dict key ({type(k).__name__})") from None
+
+
+class _Set(list):
+    """A set being built (EMPTY_SET, ADDITEMS); unhashable, as a real set is."""
+
+
+def _hashable(items) -> None:
+    for item in items:
+        try:
+            hash(item)
+        except TypeError:
+            raise PickleSyntaxError(f"unhashable set item ({type(item).__name__})") from None
+
+
+MAX_EXPANSION = 1_000_000  # nodes the result would have if every shared reference were copied
+
+
+def _expanded_size(root, limit: int) -> tuple[int, bool]:
+    """(nodes of `root` with shared references counted each time, has a container cycle), capped at limit.
+
+    What a consumer that copies, compares, prints or serialises the result pays: memo/DUP
+    sharing makes it exponential in the pickle's size ("billion laughs")."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if not isinstance(node, (list, tuple, dict)):
+            continue
+        key = id(node)
+        children = list(node.items()) if isinstance(node, dict) else node
+        if done:
+            on_path.discard(key)
+            total = 1
+            for child in children:
+                parts = child if isinstance(node, dict) else (child,)
+                total += sum(sizes.get(id(c), 1) for c in parts)
+            sizes[key] = min(total, limit + 1)
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            return limit + 1, True
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            for c in (child if isinstance(node, dict) else (child,)):
+                if isinstance(c, (list, tuple, dict)) and id(c) not in sizes:
+                    stack.append((c, False))
+    return sizes.get(id(root), 1), False
 
 
 def _state_keys(state) -> list:
