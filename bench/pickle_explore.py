@@ -30,6 +30,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from tests.risk import gen, oracle  # noqa: E402
 
 
+def _write(out: str, summary: dict, bad: list) -> None:
+    Path(out).write_text(json.dumps({"summary": summary, "disagreements": bad}, indent=1))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=1_000_000)
@@ -54,12 +58,22 @@ def main() -> int:
         return items, pool.submit(recorder.record, [(lo, d) for _n, d, lo in items])
 
     pending: list = []
+    restarts = 0
     while done < args.count and not (args.deadline and time.time() - t0 > args.deadline):
         while len(pending) < 2 and done + sum(len(b[0]) for b in pending) < args.count:
             pending.append(batch())
         items, future = pending.pop(0)
         ours = [oracle.scan_bytes_as_file(data, name) for name, data, _lo in items]
-        seen = future.result()
+        try:
+            seen = future.result()
+        except RuntimeError as exc:  # the child died (killed for memory by a neighbour?): note it, go on
+            print(f"recorder restarted: {exc}", file=sys.stderr, flush=True)
+            restarts += 1
+            for _items, f in pending:
+                f.cancel()
+            pending.clear()
+            recorder = oracle.Recorder()
+            seen = recorder.record([(lo, d) for _n, d, lo in items])
         for (name, data, loader), s, found in zip(items, seen, ours):
             loaders[loader] += 1
             called += bool(s.unsafe_calls)
@@ -71,6 +85,8 @@ def main() -> int:
                                 "recorder": {"globals": s.globals, "calls": s.calls, "error": s.error}})
             errors += why is not None
         done += len(items)
+        _write(args.out, {"inputs": done, "seed": args.seed, "disagreements": errors, "restarts": restarts,
+                          "seconds": round(time.time() - t0), "kinds": dict(kinds)}, bad)
         print(f"{done} inputs, {errors} disagreements, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     for _items, future in pending:
         future.result()
@@ -78,8 +94,8 @@ def main() -> int:
     recorder.close()
     summary = {"inputs": done, "seed": args.seed, "disagreements": errors, "loaders": dict(loaders),
                "inputs_where_a_loader_called_an_unlisted_global": called, "seconds": round(time.time() - t0),
-               "kinds": dict(kinds)}
-    Path(args.out).write_text(json.dumps({"summary": summary, "disagreements": bad}, indent=1))
+               "kinds": dict(kinds), "restarts": restarts}
+    _write(args.out, summary, bad)
     print(json.dumps(summary, indent=1))
     return 1 if errors else 0
 

@@ -522,6 +522,9 @@ class Machine:
     def _proto(self, name, arg, offset):
         if arg > HIGHEST_PROTOCOL:  # anywhere in the stream: what came before it has run
             raise PickleSyntaxError(f"unsupported pickle protocol {arg}")
+        if offset != self.scan.start:  # picklers write PROTO first or not at all
+            self.problem("malformed-stack", f"PROTO {arg} after the start of the pickle: no pickler writes that",
+                         offset)
         self.scan.protocol = arg
 
     def _nothing(self, name, arg, offset):

@@ -138,7 +138,20 @@ CLASS6 = [  # each is one the loaders refuse too; we cannot walk it to its end, 
     Attack("op-flood.pkl", 6, lambda: b"\x80\x04" + b"N0" * 600_000 + b".", "opcodes"),
     Attack("flood.joblib", 6, lambda: zlib.compress(b"\x80\x04" + b"N0" * 600_000 + b"."), "opcodes"),
 ]
-ALL = CLASS1 + CLASS2 + CLASS3 + CLASS5 + CLASS6
+# From /work/notes/peer-misses.md: samples fickling's own tests generate (test_crashes.py,
+# test_expansion_attack_analysis.py, test_pickle.py) that fickling flags and we did not.
+PEER_MISSES = [
+    Attack("fickling-dup-expansion.pkl", 6, lambda: b"\x80\x04]" + b"2" * 150 + b".", "left on the stack"),
+    Attack("fickling-memo-expansion.pkl", 6, lambda: b"\x80\x04]\x94" + b"h\x00a" * 60 + b".", "contains itself"),
+    Attack("fickling-cyclic-set.pkl", 6, lambda: b"\x80\x04\x8f\x94(g0\n\x90.", "unhashable"),
+    Attack("fickling-cyclic-dict.pkl", 6, lambda: b"\x80\x02}\x94g0\n\x8c\x05values.", "unhashable"),
+    Attack("fickling-missing-mark.pkl", 6, lambda: b"\x80\x04t.", "MARK"),
+    Attack("fickling-duplicate-proto.pkl", 1, lambda: b"\x80\x04\x95\r" + b"\x00" * 7 + b"]\x94(K\x01K\x02K\x03K\x04e"
+           b"\x80\x01\x80\x02.", "PROTO"),
+    Attack("late-proto.pkl", 1, lambda: b"\x80\x02N0\x80\x02N.", "PROTO"),
+    Attack("expansion.pkl", 6, lambda: b"\x80\x02N" + b"2\x86" * 24 + b".", "expansion"),
+]
+ALL = PEER_MISSES + CLASS1 + CLASS2 + CLASS3 + CLASS5 + CLASS6
 
 
 def buffer(data: bytes) -> io.BytesIO:
