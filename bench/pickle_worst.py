@@ -36,8 +36,8 @@ def _zip_of_pickles(size: int) -> bytes:
     member = b"\x80\x02N" + b"N0" * 40 + b"."
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
         i = 0
-        while buf.tell() < size - 200_000:
-            z.writestr(f"m/{i}.pkl", member)
+        while buf.tell() < size - 400_000:
+            z.writestr(f"{i}.pkl", member)
             i += 1
     return buf.getvalue()
 

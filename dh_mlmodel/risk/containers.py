@@ -26,6 +26,7 @@ from .pickle_scan import TORCH_OPCODES, Budget, PickleScan, scan_pickle
 from .streams import Decompressed, FileWindow, Lz4Frame, Stream, StreamError, decompressor_for
 
 MAX_DEPTH = 4  # containers inside containers
+MEMBER_COST = 200  # opcode units charged per zip member opened (pickle_scan.MAX_OPS)
 LEGACY_TORCH_MAGIC = bytes.fromhex("80028a0a6cfc9c46f9206aa85019")
 LEGACY_TORCH_PICKLES = 5  # magic, protocol, sys_info, object, storage keys (torch/serialization.py, _legacy_load)
 # What torch.save never writes at any protocol; only hand-made pickles use them.
@@ -597,6 +598,11 @@ def scan_zip(ctx: Ctx, f: BinaryIO, base: int, size: int, prefix: str, depth: in
     for e in entries:
         if e.name.endswith("/"):
             continue
+        ctx.budget.ops -= MEMBER_COST  # opening a member costs CPU whatever it holds (a zip of 100k tiny ones)
+        if ctx.budget.ops <= 0:
+            ctx.add("pickle-unscannable-data", "error", f"{prefix or 'the zip'}: {len(entries)} members exhaust "
+                    "the scan budget (pickle_scan.MAX_OPS); the rest is not scanned", prefix)
+            return
         member = f"{prefix}!{e.name}" if prefix else e.name
         rules = "generic"
         if torchscript:  # torch's C++ unpickler reads data.pkl, constants.pkl and *.debug_pkl

@@ -50,6 +50,9 @@ MAX_MEMO = 1_000_000
 # bounds a scan near 2 s whatever the bytes (MEMOIZE or DUP floods, zip bombs of opcodes).  Real
 # checkpoints walk a few thousand (torch data.pkl) to a few hundred thousand (joblib forests).
 MAX_OPS = 1_000_000
+# The budget is in units of an inline opcode: a handler call or an argument read costs about 2-3 times
+# as much CPU, and is charged so (bench/pickle_worst.py measures the floods of each kind).
+_SLOW_STEP, _SLOW_ARG = 2, 3
 HIGHEST_PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL of Python 3.8 to 3.13: PROTO above it fails the load
 # A module or attribute name no import can resolve (importlib refuses it, no module defines it):
 # the loader fails at that GLOBAL, so nothing after it runs.
@@ -353,7 +356,8 @@ class Machine:
                     if len(stack) > MAX_STACK:
                         raise _Unscannable(f"more than {MAX_STACK} items on the stack")
                     if ops >= limit:
-                        raise _Unscannable(f"more than {MAX_OPS} opcodes in the file")
+                        raise _Unscannable(f"more than the file's budget of {MAX_OPS} opcode units "
+                                           "(pickle_scan.MAX_OPS)")
                 buf, b = s.buf, s.bpos
                 pos = s.pos
                 if fend >= 0 and pos >= fend:
@@ -403,6 +407,7 @@ class Machine:
                         arg = _read_arg(op, s)
                 elif op.arg is not None:
                     arg = _read_arg(op, s)
+                    ops += _SLOW_ARG  # a text line or a length-prefixed read: dearer than an inline op
                 else:
                     arg = None
                 ops += 1
@@ -451,6 +456,7 @@ class Machine:
                     self.fend = fend
                     self.step(op.name, arg, base + pos)
                     fend = self.fend
+                    ops += _SLOW_STEP
         except _Unscannable as exc:
             scan.unscannable = f"at offset {self.base + s.pos}: {exc}"
         except LineTooLong as exc:

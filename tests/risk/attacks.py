@@ -135,8 +135,8 @@ CLASS6 = [  # each is one the loaders refuse too; we cannot walk it to its end, 
     Attack("no-mark.pkl", 6, lambda: b"\x80\x02Nt.", "MARK"),
     Attack("memo-miss.pkl", 6, lambda: b"\x80\x02h\x05.", "memo"),
     Attack("memoize-flood.pkl", 6, lambda: b"\x80\x04N" + b"\x94" * 1_100_000 + b".", "memo entries"),
-    Attack("op-flood.pkl", 6, lambda: b"\x80\x04" + b"N0" * 600_000 + b".", "opcodes"),
-    Attack("flood.joblib", 6, lambda: zlib.compress(b"\x80\x04" + b"N0" * 600_000 + b"."), "opcodes"),
+    Attack("op-flood.pkl", 6, lambda: b"\x80\x04" + b"N0" * 600_000 + b".", "opcode units"),
+    Attack("flood.joblib", 6, lambda: zlib.compress(b"\x80\x04" + b"N0" * 600_000 + b"."), "opcode units"),
 ]
 # From /work/notes/peer-misses.md: samples fickling's own tests generate (test_crashes.py,
 # test_expansion_attack_analysis.py, test_pickle.py) that fickling flags and we did not.
