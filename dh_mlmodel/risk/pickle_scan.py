@@ -350,9 +350,11 @@ class Machine:
         base = self.base
         entry = None
         fend = -1  # where the current FRAME ends (stream position), -1 outside a frame
+        next_check = 0
         try:
             while True:
-                if not ops & 0xFFF:  # checked now and then: it is the hot loop
+                if ops >= next_check:  # checked now and then: it is the hot loop
+                    next_check = ops + 4096
                     if len(stack) > MAX_STACK:
                         raise _Unscannable(f"more than {MAX_STACK} items on the stack")
                     if ops >= limit:
