@@ -19,7 +19,7 @@ from dh_mlmodel.corpus import CASES, CorpusUnavailable, default_dest, ensure_cas
 
 
 class Corpus:
-    """The corpus root.  `/ CASE` is that case's directory, fetched first; `rglob` needs every case."""
+    """The corpus root.  `/ CASE` is that case's directory, fetched first; `rglob` walks every case."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -39,9 +39,9 @@ class Corpus:
         return self.case(name) if name in CASES else self.root / name
 
     def rglob(self, pattern: str):
+        """The files of every case (not of other things kept in the cache directory, such as peer tools' data)."""
         for name in CASES:
-            self.case(name)
-        return self.root.rglob(pattern)
+            yield from self.case(name).rglob(pattern)
 
     def __fspath__(self) -> str:
         return os.fspath(self.root)
