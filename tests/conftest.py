@@ -37,36 +37,43 @@ def _skip_reason(longrepr) -> str:
     return longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
 
 
+class _CannotRun:
+    """The failure a strict run reports for a skip: the reason, in the report and in the short summary."""
+
+    def __init__(self, reason: str) -> None:
+        self.text = f"{reason} ({STRICT_HINT})"
+        self.reprcrash = type("ReprCrash", (), {"message": reason})()
+
+    def toterminal(self, tw) -> None:
+        tw.line(self.text)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _fail_skip(report) -> None:
+    if STRICT and not ALLOW_SKIP and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = _CannotRun(_skip_reason(report.longrepr))
+
+
+def pytest_configure(config):
+    if STRICT and not ALLOW_SKIP:
+        # A module that skips itself (pytest.importorskip at the top) becomes a collection error:
+        # reported with its reason, while every other module still runs.
+        config.option.continue_on_collection_errors = True
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
-    report = outcome.get_result()
-    if STRICT and not ALLOW_SKIP and report.skipped and not hasattr(report, "wasxfail"):
-        report.outcome = "failed"
-        report.longrepr = f"{_skip_reason(report.longrepr)}\n({STRICT_HINT})"
-
-
-_SKIPPED_MODULES: list[tuple[str, str]] = []
+    _fail_skip(outcome.get_result())
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector):
-    # A module that skips itself (pytest.importorskip at the top): recorded, and the run fails at the
-    # end, rather than a collection error that would stop every other test.
     outcome = yield
-    report = outcome.get_result()
-    if STRICT and not ALLOW_SKIP and report.skipped:
-        _SKIPPED_MODULES.append((report.nodeid, _skip_reason(report.longrepr)))
-
-
-def pytest_terminal_summary(terminalreporter):
-    for nodeid, reason in _SKIPPED_MODULES:
-        terminalreporter.write_line(f"FAILED {nodeid} (not collected): {reason} ({STRICT_HINT})", red=True)
-
-
-def pytest_sessionfinish(session):
-    if _SKIPPED_MODULES and session.exitstatus == 0:
-        session.exitstatus = 1
+    _fail_skip(outcome.get_result())
 
 
 def intree_env(extra: dict | None = None) -> dict:
