@@ -212,6 +212,14 @@ def _parse_known_o(parser: _Parser, values: list[str], ns: argparse.Namespace) -
     return applied
 
 
+def usage(tool: str, add_tool_options: Callable[[argparse.ArgumentParser], None]) -> str:
+    """--help: Dh_Getopt's usage text, with this tool's own options listed (the man page has the rest)."""
+    p = argparse.ArgumentParser(prog=tool, add_help=False, usage=f"{tool} [debhelper options] [options]")
+    add_tool_options(p)
+    return (p.format_help() + f"\n  {tool} is a debhelper program. See debhelper(7) for the debhelper options\n"
+            f"  and {tool}(1) for complete usage instructions.\n")
+
+
 def parse_dh_args(tool: str, argv: list[str],
                   add_tool_options: Callable[[argparse.ArgumentParser], None] = lambda p: None,
                   environ: os._Environ | dict | None = None) -> DhContext:
@@ -234,6 +242,9 @@ def parse_dh_args(tool: str, argv: list[str],
         parser.parse_args(argv, ns)
     except _OptionError:
         raise DhError("unknown option or error during option parsing; aborting") from None
+    if ns.help:  # before anything reads debian/: help works anywhere, as Dh_Getopt's does
+        print(usage(tool, add_tool_options), end="")
+        raise NothingToDo()
     selection += _selection_args(argv)
     for value in _parse_known_o(parser, ns.O, ns):
         selection += _selection_args([value])

@@ -89,7 +89,10 @@ def pbuilder_base(suite: str | None = None) -> Path:
 
 
 def usable_suite(commands: tuple[str, ...], root_reason: str) -> str:
-    """The host's suite for a chroot build, or a pytest skip: not root, a command missing, the mirror unreachable."""
+    """The host's suite for a chroot build, or a pytest skip: not root, a command missing, the mirror unreachable.
+
+    The skip is a failure with that reason under CI=true and in tools/check (tests/conftest.py).
+    """
     import pytest
 
     if os.geteuid() != 0:

@@ -26,6 +26,11 @@ def test_pip_install_gives_both_commands(tmp_path):
                                capture_output=True, text=True, cwd=tmp_path)
     assert inspected.returncode == 0, inspected.stderr
     assert '"safetensors"' in inspected.stdout
+    # classify (README: what a pip-only user gets) decides the demo as the .deb's tool does.
+    classified = subprocess.run([str(venv / "bin/mlmodel"), "classify", str(DEMO)], capture_output=True, text=True,
+                                cwd=tmp_path)
+    assert classified.returncode == 0, classified.stderr
+    assert classified.stdout.startswith("demo-embed: free -> main"), classified.stdout
     # It runs the installed copy, not the checkout.
     where = subprocess.run([str(venv / "bin/python"), "-c", "import dh_mlmodel; print(dh_mlmodel.__file__)"],
                            capture_output=True, text=True, cwd=tmp_path).stdout
