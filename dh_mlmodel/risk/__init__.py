@@ -25,9 +25,6 @@ SCANNER_READY = True
 
 __all__ = ["assess", "scan_file", "apply_allowlist", "RiskError", "SCANNER_READY", "ACCEPTABLE_TAGS"]
 
-# Formats whose content detect.py recognised by a magic number that no
-# pickle or zip can carry; every other file is sniffed for pickles.
-_NOT_PICKLE = frozenset({"safetensors", "gguf", "tflite", "ggml-legacy", "lfs-pointer", "hdf5"})
 # Import findings a maintainer may accept per file and callable.
 ACCEPTABLE_TAGS = frozenset({"pickle-imports-unlisted-callable", "pickle-imports-dangerous-callable",
                              "pickle-imports-unlisted-benign-class"})
@@ -41,8 +38,10 @@ class RiskError(MLModelError):
 def assess(facts: ArtifactFacts, model_dir: Path) -> tuple[Finding, ...]:
     a = facts.artifact
     out: list[Finding] = []
-    if a.format not in _NOT_PICKLE:
-        out.extend(scan_file(a.path, a.relpath))
+    # Every file, whatever format detect named: a format decided by a signature (HDF5 at 512,
+    # TFL3 at 4, a safetensors length) says nothing about what pickle.load does from byte 0.
+    # Sniffing may add facts; it never removes a scan (docs/security.md).
+    out.extend(scan_file(a.path, a.relpath))
     out.extend(_other_risks(facts, model_dir))
     # describe may already have said the same thing (e.g. numpy-object-array of an npz member)
     said = {(f.tag, f.member) for f in facts.findings}

@@ -63,19 +63,33 @@ NUMPY_ALLOWED = frozenset({
 
 # TorchScript pickles are read by torch's C++ unpickler, which resolves only
 # TorchScript classes (`__torch__.*`) and its own helpers, never Python imports
-# (torch/csrc/jit/serialization/unpickler.cpp, readGlobal).
-TORCHSCRIPT_ALLOWED_PREFIXES = ("__torch__.", "torch.jit._pickle.")
+# (torch/csrc/jit/serialization/unpickler.cpp, readGlobal).  `__torch__` is the
+# one prefix: it is no Python module (a Python unpickler fails to import it),
+# only the namespace of the archive's own compiled classes; the helpers are exact.
+TORCHSCRIPT_ALLOWED_PREFIXES = ("__torch__.",)
+TORCHSCRIPT_HELPERS = frozenset(f"torch.jit._pickle.{n}" for n in (
+    "build_intlist", "build_tensorlist", "build_doublelist", "build_boollist", "build_tensor_from_id",
+    "restore_type_tag"))
 
 ALLOWED = TORCH_ALLOWED | NUMPY_ALLOWED
 
 # Unlisted, but data-only classes seen in real checkpoints: a warning, so a
-# maintainer looks and accepts them per file.  Why each is benign:
+# maintainer looks and accepts them per file.  Exact names only, never a
+# prefix: a module re-exports what it imports (`omegaconf._utils` holds
+# stdlib callables under its own name), so "omegaconf." would admit them.
+_OMEGACONF = "omegaconf config containers (Hydra/Lightning hyper-parameters)"
+_NUMPY_DTYPES = ("Bool Int8 UInt8 Int16 UInt16 Int32 UInt32 Int64 UInt64 Byte UByte Short UShort Int UInt Long "
+                 "ULong LongLong ULongLong Float16 Float32 Float64 LongDouble Complex64 Complex128 CLongDouble "
+                 "Object Bytes Str Void DateTime64 TimeDelta64 String")
 BENIGN_UNLISTED: dict[str, str] = {
-    "omegaconf.": "omegaconf config containers (Hydra/Lightning hyper-parameters)",
+    **{f"omegaconf.{n}": _OMEGACONF for n in (
+        "dictconfig.DictConfig", "listconfig.ListConfig", "base.ContainerMetadata", "base.Metadata",
+        "nodes.AnyNode", "nodes.StringNode", "nodes.IntegerNode", "nodes.FloatNode", "nodes.BooleanNode",
+        "nodes.EnumNode", "nodes.BytesNode", "nodes.PathNode")},
+    **{f"numpy.dtypes.{n}DType": "a NumPy dtype class" for n in _NUMPY_DTYPES.split()},
     "argparse.Namespace": "a plain attribute bag (training arguments)",
     "numpy.core.multiarray.scalar": "a NumPy scalar built from dtype and bytes",
     "numpy._core.multiarray.scalar": "a NumPy scalar built from dtype and bytes",
-    "numpy.dtypes.": "NumPy dtype classes",
     "builtins.dict": "a builtin container", "builtins.list": "a builtin container",
     "builtins.tuple": "a builtin container", "builtins.frozenset": "a builtin container",
     "builtins.int": "a builtin number", "builtins.float": "a builtin number",
@@ -156,16 +170,20 @@ def classify(module: str, name: str, *, torchscript: bool = False) -> tuple[str,
     dotted = f"{module}.{name}"
     if dotted in ALLOWED:
         return "allowed", "on the torch/NumPy weights-only allowlist"
-    if torchscript and dotted.startswith(TORCHSCRIPT_ALLOWED_PREFIXES) and "__" not in name:
+    if torchscript and (dotted in TORCHSCRIPT_HELPERS or (
+            dotted.startswith(TORCHSCRIPT_ALLOWED_PREFIXES) and "__" not in name)):
         return "allowed", "TorchScript class (resolved by torch's C++ unpickler)"
     parts = dotted.split(".")
     for i in range(len(parts)):
         why = _match(DANGEROUS, ".".join(parts[i:]))
         if why:
             return "dangerous", why
-    if any(part.startswith("__") for part in parts if part != "__torch__"):
-        return "dangerous", "reaches interpreter internals through a dunder attribute"
-    why = _match(BENIGN_UNLISTED, dotted)
+    dunder = next((p for p in name.split(".") if p.startswith("__") and p.endswith("__")), None)
+    if dunder:  # in the attribute path, not the module: `__future__` is a plain stdlib module
+        return "dangerous", f"reaches interpreter internals through the dunder attribute `{dunder}`"
+    if module.split(".")[0] == "__main__":
+        return "dangerous", "resolves a global of whatever program runs the loader (`__main__`)"
+    why = BENIGN_UNLISTED.get(dotted)  # exact: see BENIGN_UNLISTED
     if why:
         return "benign", why
     return "unlisted", "not on the allowlist"

@@ -15,19 +15,18 @@ from __future__ import annotations
 import re
 import struct
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from ..model import Finding
 from . import allowlist
-from .pickle_scan import TORCH_OPCODES, PickleScan, scan_pickle
+from .pickle_scan import TORCH_OPCODES, Budget, PickleScan, scan_pickle
 from .streams import Decompressed, FileWindow, Lz4Frame, Stream, StreamError, decompressor_for
 
 MAX_DEPTH = 4  # containers inside containers
 LEGACY_TORCH_MAGIC = bytes.fromhex("80028a0a6cfc9c46f9206aa85019")
 LEGACY_TORCH_PICKLES = 5  # magic, protocol, sys_info, object, storage keys (torch/serialization.py, _legacy_load)
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 # What torch.save never writes at any protocol; only hand-made pickles use them.
 _CRAFTED_ONLY = frozenset({"INST", "OBJ", "NEWOBJ_EX"})
 
@@ -43,6 +42,7 @@ class Ctx:
     relpath: str
     findings: list
     pickles: int = 0
+    budget: Budget = field(default_factory=Budget)  # opcodes left for the whole file (pickle_scan.MAX_OPS)
 
     def add(self, tag: str, severity: str, message: str, member: str) -> None:
         self.findings.append(Finding(tag, severity, message, self.relpath, member))
@@ -87,11 +87,11 @@ MAX_IMPORT_FINDINGS = 50  # distinct non-allowed imports reported one by one per
 MAX_SAME_PROBLEM = 5  # findings of one kind per pickle before they are summed up
 _PROBLEM_TAGS = {"unresolved-global": "pickle-import-unresolved", "computed-callable": "pickle-calls-computed-callable",
                  "build-on-global": "pickle-build-modifies-callable", "dunder-state": "pickle-build-sets-dunder",
-                 "array-data": "pickle-unscannable-data", "memo-miss": "pickle-parse-error"}
+                 "array-data": "pickle-unscannable-data", "frame-mismatch": "pickle-parse-error"}
 
 
 def _problem_severity(kind: str) -> str:
-    return "warning" if kind == "memo-miss" else "error"
+    return "error"
 
 
 def report_scan(ctx: Ctx, scan: PickleScan, member: str, rules: str) -> None:
@@ -139,10 +139,12 @@ def report_scan(ctx: Ctx, scan: PickleScan, member: str, rules: str) -> None:
         ctx.add("pickle-unscannable-data", "error",
                 f"{member or 'the pickle'} cannot be walked further ({scan.unscannable}), but a loader "
                 "would go on: the rest is unscanned", member)
-    elif scan.error:  # CPython's unpickler fails at the same point: nothing after it runs
-        ctx.add("pickle-parse-error", "warning",
-                f"{member or 'the pickle'} is not a valid pickle from there on ({scan.error}); "
-                "a loader stops there too", member)
+    elif scan.error:
+        # The loaders fail there too, but what ran before the failure has run (the "broken pickle"
+        # pattern), and a stream that cannot be walked to its end cannot be proven safe.
+        ctx.add("pickle-parse-error", "error",
+                f"{member or 'the pickle'} cannot be walked to its end ({scan.error}): "
+                "it cannot be proven safe", member)
     if rules == "torch":
         _opcode_rules(ctx, scan, member)
 
@@ -173,7 +175,7 @@ def _scan_pickles(ctx: Ctx, stream: Stream, member: str, rules: str, *, sniffed:
     count = 0
     while True:
         start = stream.pos
-        scan = scan_pickle(stream, base=start, joblib=True)
+        scan = scan_pickle(stream, base=start, joblib=True, budget=ctx.budget, persid_fails=rules == "generic")
         if count == 0 and sniffed and not _looks_like_pickle(scan):
             return False
         if count == 0 and _stray_magic(scan, member):
@@ -202,7 +204,7 @@ def _plain_pickle_view(ctx: Ctx, stream: Stream, scan: PickleScan, start: int, m
     if not isinstance(stream.src, FileWindow) or stream.limit is not None:
         return  # compressed joblib: only joblib.load reads it; the second reading needs seeking
     reread = Stream(FileWindow(stream.src.f, _abs_start(stream, start)))
-    plain = scan_pickle(reread, base=start, joblib=False)
+    plain = scan_pickle(reread, base=start, joblib=False, budget=ctx.budget)
     known = {(i.dotted, i.where) for i in scan.imports}
     plain.imports = [i for i in plain.imports if (i.dotted, i.where) not in known]
     plain.problems, plain.error, plain.opcodes = [], None, {}
@@ -232,33 +234,33 @@ def _stray_magic(scan: PickleScan, member: str) -> bool:
 
 
 def _looks_like_pickle(scan: PickleScan) -> bool:
-    """For content without a magic number: is it a pickle that could run something (protocol 0/1)?
+    """For content without a pickle magic number: would a pickle loader run something in it?
 
-    Without an import a pickle builds only plain data, so text that happens
-    to parse ("0.2.1" is POP, STOP) is not reported; an import whose name is
-    no Python identifier ("cats are nice") cannot be imported, so prose
-    starting with "c" is not a pickle either.  STACK_GLOBAL on operands that
-    are not strings and EXT* on the (empty) copyreg registry fail in CPython,
-    so random bytes that contain those opcodes are not evidence either.
+    The judgement is what a loader does from byte 0, not how the bytes look:
+    it is a pickle to report when the walk imports a resolvable name before
+    the point where every loader fails (an unimportable name, a stack
+    underflow, a bad opcode, PROTO > 5 *anywhere*: what came before it has
+    already run), or when we cannot walk it to its end.  Calls need a
+    callable, and only an import makes one, so "imports before failing"
+    covers them.  Text that happens to parse ("0.2.1" is POP, STOP) or prose
+    starting with "c" ("cats are nice" names no module) builds no callable.
     """
-    if scan.protocol > 5:
-        return False  # pickle.load refuses unknown protocols before running anything
-    if scan.protocol >= 2:
-        return True
-    valid = [i for i in scan.imports if _IDENT.match(i.dotted)]
-    if len(valid) != len(scan.imports) and not scan.complete:
-        return False
-    return bool(valid) or scan.unscannable is not None
+    return scan.runs_before_failure() or scan.unscannable is not None
 
 
 # ---------------------------------------------------------------- dispatch
 
 def scan_stream(ctx: Ctx, stream: Stream, member: str, depth: int, *, rules: str = "generic",
-                opener=None) -> None:
+                opener=None, reopen=None) -> None:
     """Find the pickles in one byte stream (a file, a member, a decompressed body).
 
     `opener()` gives random access (f, start, length) when the stream is a
     window of a real file; zips are read through it (or spooled first).
+    `reopen()` gives a fresh Stream of the same bytes from their start.
+
+    Sniffing may add facts, it never removes a scan: whatever the first
+    bytes look like (a zip, bz2, npy, a tar), the stream is also walked as
+    a pickle from byte 0, as pickle.load would read it (docs/security.md).
     """
     head = stream.peek(512)
     kind = sniff(head)
@@ -268,7 +270,26 @@ def scan_stream(ctx: Ctx, stream: Stream, member: str, depth: int, *, rules: str
         _scan_pickles(ctx, stream, member, "torch", sniffed=False, max_count=LEGACY_TORCH_PICKLES)
     elif kind == "pickle":
         _scan_pickles(ctx, stream, member, rules, sniffed=False)
-    elif kind in ("zip", "tar"):
+    elif kind is None:
+        _scan_pickles(ctx, stream, member, rules, sniffed=True)
+    elif reopen is None:  # a stream we cannot read twice: spool it, then read the copy twice
+        with tempfile.TemporaryFile() as tmp:
+            _copy(stream, tmp)
+            size = tmp.tell()
+            scan_stream(ctx, Stream(FileWindow(tmp, 0, size)), member, depth, rules=rules,
+                        opener=lambda: (tmp, 0, size), reopen=lambda: Stream(FileWindow(tmp, 0, size)))
+        return
+    else:
+        _scan_pickles(ctx, stream, member, rules, sniffed=True)  # a polyglot: also a pickle from byte 0
+        _scan_other(ctx, reopen(), kind, member, depth, opener, reopen)
+    # Files only (members stay unread), and not legacy torch files: torch tells a zip by its first bytes.
+    if kind not in ("zip", "tar", "torch-legacy") and opener is not None and depth == 0:
+        _appended_zip(ctx, *opener(), member, depth)
+
+
+def _scan_other(ctx: Ctx, stream: Stream, kind: str, member: str, depth: int, opener, reopen) -> None:
+    """The container or compressed format the first bytes name."""
+    if kind in ("zip", "tar"):
         if depth >= MAX_DEPTH:
             ctx.add("archive-nesting-too-deep", "error", f"{member}: archive nested more than {MAX_DEPTH} deep "
                     "is not scanned", member)
@@ -282,13 +303,8 @@ def scan_stream(ctx: Ctx, stream: Stream, member: str, depth: int, *, rules: str
                 scanner(ctx, tmp, 0, tmp.tell(), member, depth + 1)
     elif kind == "npy":
         _scan_npy(ctx, stream, member)
-    elif kind in ("gzip", "bz2", "xz", "lzma", "zlib", "lz4", "joblib-zf"):
-        _scan_compressed(ctx, stream, kind, member, depth)
     else:
-        _scan_pickles(ctx, stream, member, rules, sniffed=True)
-    # Files only (members stay unread), and not legacy torch files: torch tells a zip by its first bytes.
-    if kind not in ("zip", "tar", "torch-legacy") and opener is not None and depth == 0:
-        _appended_zip(ctx, *opener(), member, depth)
+        _scan_compressed(ctx, stream, kind, member, depth, reopen)
 
 
 def _appended_zip(ctx: Ctx, f: BinaryIO, base: int, size: int, member: str, depth: int) -> None:
@@ -315,7 +331,8 @@ def scan_tar(ctx: Ctx, f: BinaryIO, base: int, size: int, prefix: str, depth: in
                 member = f"{prefix}!{info.name}" if prefix else info.name
                 start = base + info.offset_data
                 scan_stream(ctx, Stream(FileWindow(f, start, info.size)), member, depth,
-                            opener=lambda start=start, n=info.size: (f, start, n))
+                            opener=lambda start=start, n=info.size: (f, start, n),
+                            reopen=lambda start=start, n=info.size: Stream(FileWindow(f, start, n)))
     except (tarfile.TarError, OSError) as exc:
         ctx.add("archive-unreadable", "error", f"{prefix or 'the tar'}: {exc}", prefix)
 
@@ -349,18 +366,21 @@ def _copy(stream: Stream, out: BinaryIO) -> None:
         out.write(data)
 
 
-def _scan_compressed(ctx: Ctx, stream: Stream, kind: str, member: str, depth: int) -> None:
+def _decompressed(stream: Stream, kind: str) -> Stream:
+    """The decompressed body of `stream` (read from its current position)."""
+    if kind == "lz4":
+        return Stream(Lz4Frame(stream))
+    if kind == "joblib-zf":  # joblib < 0.10: "ZF" + hex length padded to 19, then zlib
+        stream.skip(2 + 19)
+        return Stream(Decompressed(stream, decompressor_for("zlib")))
+    return Stream(Decompressed(stream, decompressor_for(kind)))
+
+
+def _scan_compressed(ctx: Ctx, stream: Stream, kind: str, member: str, depth: int, reopen=None) -> None:
     """A joblib dump with compress=…: the whole file is one compressed pickle stream."""
     label = f"{member}[{kind}]" if member else f"[{kind}]"
     try:
-        if kind == "lz4":
-            body = Lz4Frame(stream)
-        elif kind == "joblib-zf":  # joblib < 0.10: "ZF" + hex length padded to 19, then zlib
-            stream.skip(2 + 19)
-            body = Decompressed(stream, decompressor_for("zlib"))
-        else:
-            body = Decompressed(stream, decompressor_for(kind))
-        inner = Stream(body)
+        inner = _decompressed(stream, kind)
         if not inner.peek(2):
             return
     except StreamError as exc:
@@ -368,8 +388,9 @@ def _scan_compressed(ctx: Ctx, stream: Stream, kind: str, member: str, depth: in
             return  # a text file that happens to start with "x" and a valid zlib check byte
         ctx.add("compressed-data-unreadable", "warning", f"{label}: {exc}", member)
         return
+    inner_reopen = (lambda: _decompressed(reopen(), kind)) if reopen is not None else None
     try:
-        scan_stream(ctx, inner, label, depth + 1)
+        scan_stream(ctx, inner, label, depth + 1, reopen=inner_reopen)
     except StreamError as exc:
         ctx.add("pickle-parse-error", "error", f"{label}: decompression failed: {exc}", member)
 
@@ -583,7 +604,8 @@ def scan_zip(ctx: Ctx, f: BinaryIO, base: int, size: int, prefix: str, depth: in
         try:
             stream = member_stream(f, e, base + size)
             opener = (lambda e=e: (f, e.data_start, e.csize)) if e.method == 0 else None
-            scan_stream(ctx, stream, member, depth, rules=rules, opener=opener)
+            scan_stream(ctx, stream, member, depth, rules=rules, opener=opener,
+                        reopen=lambda e=e: member_stream(f, e, base + size))
         except (ContainerError, StreamError) as exc:
             ctx.add("archive-member-unscannable", "error", f"{member}: {exc}", member)
 
@@ -602,7 +624,8 @@ def scan_file(path: Path, relpath: str | None = None) -> tuple[Finding, ...]:
             size = f.seek(0, 2)
             f.seek(0)
             stream = Stream(FileWindow(f, 0, size))
-            scan_stream(ctx, stream, "", 0, opener=lambda: (f, 0, size))
+            scan_stream(ctx, stream, "", 0, opener=lambda: (f, 0, size),
+                        reopen=lambda: Stream(FileWindow(f, 0, size)))
     except OSError as exc:
         ctx.add("file-unreadable", "error", f"cannot read: {exc.strerror or exc}", "")
     except (StreamError, ContainerError, RecursionError, MemoryError) as exc:

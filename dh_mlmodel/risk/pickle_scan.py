@@ -13,6 +13,7 @@ declares is never allocated: big byte strings are skipped, not read.
 """
 from __future__ import annotations
 
+import io
 import pickletools
 import re
 import struct
@@ -44,7 +45,15 @@ _PLAIN_PUSH = frozenset({"BININT", "BININT1", "BININT2", "BINUNICODE", "SHORT_BI
 _PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
 _GETS = frozenset({"GET", "BINGET", "LONG_BINGET"})
 MAX_STACK = 1_000_000  # a pickle that keeps pushing is a denial of service, not a model
-MAX_MEMO = 10_000_000
+MAX_MEMO = 1_000_000
+# Opcodes walked per file, all its pickles together: the walk costs about 1-3 us an opcode, so this
+# bounds a scan near 2 s whatever the bytes (MEMOIZE or DUP floods, zip bombs of opcodes).  Real
+# checkpoints walk a few thousand (torch data.pkl) to a few hundred thousand (joblib forests).
+MAX_OPS = 1_000_000
+HIGHEST_PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL of Python 3.8 to 3.13: PROTO above it fails the load
+# A module or attribute name no import can resolve (importlib refuses it, no module defines it):
+# the loader fails at that GLOBAL, so nothing after it runs.
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 CALL_OPCODES = frozenset({"REDUCE", "BUILD", "NEWOBJ", "NEWOBJ_EX", "OBJ", "INST"})
 
 
@@ -126,6 +135,26 @@ class PickleScan:
     ops: int = 0
     calls: int = 0
     persistent_ids: int = 0
+    # Offset of the first GLOBAL/STACK_GLOBAL/INST whose name no import resolves: every loader fails
+    # there, so what precedes it is what runs (the walk goes on: findings after it cost nothing).
+    doomed: int | None = None
+
+    def runs_before_failure(self) -> bool:
+        """Does a loader import or call something before it certainly fails?"""
+        stop = self.doomed if self.doomed is not None else None
+        if any(p.kind == "frame-mismatch" for p in self.problems):
+            return True  # the loaders read different opcodes: the stream is judged unsafe as it is
+        for imp in self.imports:
+            if not imp.where and (stop is None or imp.offset < stop):
+                return True
+        return False
+
+
+class Budget:
+    """Opcodes left to walk in one file (MAX_OPS), shared by all its pickles."""
+
+    def __init__(self, ops: int = MAX_OPS):
+        self.ops = ops
 
 
 class PickleSyntaxError(Exception):
@@ -161,8 +190,9 @@ _FIXED_ARGS = {name: struct.Struct(fmt) for name, fmt in {
 
 
 _K_PUSH, _K_PUT, _K_GET, _K_MARK, _K_STOP, _K_OTHER, _K_CONST, _K_STR, _K_TUPLE1, _K_REDUCE, _K_BINPERSID, \
-    _K_TUPLE = range(12)
-_INLINE = {"TUPLE1": _K_TUPLE1, "REDUCE": _K_REDUCE, "BINPERSID": _K_BINPERSID, "TUPLE": _K_TUPLE}
+    _K_TUPLE, _K_FRAME, _K_MEMOIZE = range(14)
+_INLINE = {"TUPLE1": _K_TUPLE1, "REDUCE": _K_REDUCE, "BINPERSID": _K_BINPERSID, "TUPLE": _K_TUPLE,
+           "FRAME": _K_FRAME, "MEMOIZE": _K_MEMOIZE}
 _CONSTS = {"NONE": None, "NEWTRUE": True, "NEWFALSE": False, "EMPTY_TUPLE": ()}
 
 
@@ -193,7 +223,7 @@ def _read_arg(op, stream: Stream):
         return fixed.unpack(data)[0]
     spec = _LENGTH_ARGS.get(op.name)
     if spec is None:
-        return op.arg.reader(stream)
+        return _read_line_arg(op, stream)
     fmt, kind = spec
     raw = stream.read(fmt.size)
     if len(raw) != fmt.size:
@@ -218,10 +248,51 @@ def _read_arg(op, stream: Stream):
     return data
 
 
+def _line(stream: Stream) -> bytes:
+    """A protocol-0 argument line without its last byte, as both unpicklers take it (`readline()[:-1]`):
+    at the end of a file the line has no newline and loses its last character all the same."""
+    line = stream.readline()
+    if not line:
+        raise PickleSyntaxError("data ends inside an argument line")
+    return line[:-1]
+
+
+def _read_line_arg(op, stream: Stream):
+    """Text arguments.  A value we cannot parse is UNKNOWN, not an error: CPython's parsers accept more
+    than pickletools' (`I0x10` is 16 to strtol with base 0), and stopping where the loader goes on
+    would hide what follows."""
+    if op.arg.n != pickletools.UP_TO_NEWLINE:  # LONG1: a length byte, then the bytes
+        return op.arg.reader(stream)
+    if op.name in ("GLOBAL", "INST"):
+        module, name = _line(stream), _line(stream)
+        try:
+            return f"{module.decode('utf-8')}\n{name.decode('utf-8')}"  # a newline is in neither
+        except UnicodeDecodeError:
+            raise PickleSyntaxError(f"{op.name}: a name that is not UTF-8 (no import resolves it)") from None
+    if op.name in ("GET", "PUT"):
+        text = _line(stream)
+        try:
+            return int(text)
+        except ValueError:
+            raise PickleSyntaxError(f"{op.name}: bad memo index {text[:20]!r}") from None
+    text = _line(stream)
+    if op.name == "PERSID":
+        return UNKNOWN
+    try:
+        return op.arg.reader(io.BytesIO(text + b"\n"))
+    except (ValueError, UnicodeDecodeError, OverflowError):
+        return UNKNOWN
+
+
 class Machine:
     """The symbolic unpickler for one pickle stream."""
 
-    def __init__(self, stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False, depth: int = 0):
+    def __init__(self, stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False, depth: int = 0,
+                 budget: Budget | None = None, persid_fails: bool = False):
+        self.budget = budget if budget is not None else Budget()
+        # A loader without persistent_load (pickle.load, joblib, numpy) fails at PERSID/BINPERSID;
+        # torch's unpicklers have one (zip data.pkl, legacy pickles), so there it goes on.
+        self.persid_fails = persid_fails
         self.s = stream
         self.base = base - stream.pos  # stream.pos + base = offset in the scanned object
         self.stack: list = []
@@ -230,10 +301,15 @@ class Machine:
         self.depth = depth
         self.where = where
         self.scan = PickleScan(start=base)
+        self.fend = -1  # run()'s frame end, for the handlers that read data outside opcodes
 
-    # -- stack helpers
+    # -- stack helpers: CPython's unpickler fences the stack at the top MARK (C: Pdata fence,
+    # Python: metastack), so popping below it, or from an empty stack, fails the load.
     def pop(self):
-        return self.stack.pop() if self.stack else UNKNOWN
+        st = self.stack
+        if not st or st[-1] is MARK:
+            raise PickleSyntaxError("stack underflow")
+        return st.pop()
 
     def pop_mark(self) -> list:
         st = self.stack
@@ -246,12 +322,17 @@ class Machine:
         raise PickleSyntaxError("no MARK on the stack")
 
     def top(self):
-        return self.stack[-1] if self.stack else UNKNOWN
+        st = self.stack
+        if not st or st[-1] is MARK:
+            raise PickleSyntaxError("stack underflow")
+        return st[-1]
 
     def problem(self, kind: str, detail: str, offset: int) -> None:
         self.scan.problems.append(Problem(kind, detail, offset, self.where))
 
     def add_import(self, module: str, name: str, opcode: str, offset: int) -> Global:
+        if self.scan.doomed is None and not (IDENT.match(module) and IDENT.match(name)):
+            self.scan.doomed = offset
         self.scan.imports.append(Import(module, name, opcode, offset, self.where))
         return Global(module, name)
 
@@ -262,14 +343,24 @@ class Machine:
         first = [-1] * 256  # offset where each opcode byte first occurs
         order: list[int] = []
         ops = 0
+        limit = self.budget.ops
         base = self.base
         entry = None
+        fend = -1  # where the current FRAME ends (stream position), -1 outside a frame
         try:
             while True:
-                if not ops & 0xFFFF and len(stack) > MAX_STACK:  # checked now and then: it is the hot loop
-                    raise _Unscannable(f"more than {MAX_STACK} items on the stack")
+                if not ops & 0xFFF:  # checked now and then: it is the hot loop
+                    if len(stack) > MAX_STACK:
+                        raise _Unscannable(f"more than {MAX_STACK} items on the stack")
+                    if ops >= limit:
+                        raise _Unscannable(f"more than {MAX_OPS} opcodes in the file")
                 buf, b = s.buf, s.bpos
                 pos = s.pos
+                if fend >= 0 and pos >= fend:
+                    if pos > fend:
+                        self.frame_mismatch(f"an opcode runs across the end of the FRAME at offset {base + fend}",
+                                            base + pos)
+                    fend = -1
                 if b < len(buf):
                     code = buf[b]
                     s.bpos, s.pos = b + 1, pos + 1
@@ -318,33 +409,47 @@ class Machine:
                 if first[code] < 0:
                     first[code] = base + pos
                     order.append(code)
-                # The hot opcodes of real checkpoints, handled inline (speed only).
+                # The hot opcodes of real checkpoints, handled inline (speed only); a MARK on top
+                # of the stack is a fence (see pop), so those cases go to the checked handlers.
                 if kind == _K_PUSH:
                     stack.append(arg)
-                elif kind == _K_PUT:
-                    memo[arg] = stack[-1] if stack else UNKNOWN
+                elif kind == _K_PUT or kind == _K_MEMOIZE:
+                    if not stack or stack[-1] is MARK:
+                        raise PickleSyntaxError(f"{op.name} with an empty stack (stack underflow)")
+                    memo[len(memo) if kind == _K_MEMOIZE else arg] = stack[-1]
                     if len(memo) > MAX_MEMO:
                         raise _Unscannable(f"more than {MAX_MEMO} memo entries")
-                elif kind == _K_GET and arg in memo:
+                elif kind == _K_GET:
+                    if arg not in memo:  # CPython: "Memo value not found": the load fails here
+                        raise PickleSyntaxError(f"{op.name} {arg} names no memo entry")
                     stack.append(memo[arg])
                 elif kind == _K_MARK:
                     stack.append(MARK)
-                elif kind == _K_TUPLE1 and stack:
+                elif kind == _K_TUPLE1 and stack and stack[-1] is not MARK:
                     stack[-1] = (stack[-1],)
-                elif kind == _K_REDUCE and len(stack) >= 2 and type(stack[-2]) is Global:
+                elif kind == _K_REDUCE and len(stack) >= 2 and type(stack[-2]) is Global and stack[-1] is not MARK:
                     args = stack.pop()
                     stack[-1] = Call(stack[-1], args)
                     scan.calls += 1
-                elif kind == _K_BINPERSID and stack:
+                elif kind == _K_BINPERSID and stack and stack[-1] is not MARK and not self.persid_fails:
                     stack[-1] = UNKNOWN
                     scan.persistent_ids += 1
                 elif kind == _K_TUPLE:
                     stack.append(tuple(self.pop_mark()))
+                elif kind == _K_FRAME:
+                    if fend >= 0:
+                        self.frame_mismatch(f"a FRAME starts inside the FRAME that ends at offset {base + fend}",
+                                            base + pos)
+                    fend = s.pos + arg
                 elif kind == _K_STOP:
                     scan.complete = True
                     break
                 else:
+                    if fend >= 0 and s.pos > fend and kind == _K_OTHER and op.name in ("GLOBAL", "INST"):
+                        self.file_view_import(op.name, arg, pos, fend, base + pos)
+                    self.fend = fend
                     self.step(op.name, arg, base + pos)
+                    fend = self.fend
         except _Unscannable as exc:
             scan.unscannable = f"at offset {self.base + s.pos}: {exc}"
         except LineTooLong as exc:
@@ -355,11 +460,40 @@ class Machine:
                 scan.error = text
         except (PickleSyntaxError, StreamError, ValueError, struct.error, UnicodeDecodeError) as exc:
             scan.error = f"at offset {self.base + s.pos}: {exc}"
+        if fend > s.pos and scan.complete:
+            # pickle.load (C) first checks that the whole frame is there; pickle._Unpickler and
+            # joblib do not: the loaders disagree on such a file.
+            self.frame_mismatch(f"the FRAME goes on {fend - s.pos} bytes past STOP", self.base + s.pos)
         for code in order:
             scan.opcodes.setdefault(_TABLE[code][2].name, first[code])
         scan.ops += ops
+        self.budget.ops -= ops
         scan.end = self.base + s.pos
         return scan
+
+    def file_view_import(self, opcode: str, arg: str, pos: int, fend: int, offset: int) -> None:
+        """The name the C unpickler reads from a file object without peek (io.BytesIO: torch's data.pkl).
+
+        A read that runs past the buffered FRAME drops the rest of the buffer and reads afresh
+        from the file, which is at the frame's end (Modules/_pickle.c, _Unpickler_ReadImpl and
+        _Unpickler_Readline): a line that crosses the frame end is, to that loader, only its part
+        after the end.  pickle.loads reads it whole, like the rest of this walk.
+        """
+        module, _, name = arg.partition("\n")
+        mb, nb = module.encode(), name.encode()
+        m_start = pos + 1
+        n_start = m_start + len(mb) + 1
+        if m_start < fend <= m_start + len(mb):
+            module = mb[fend - m_start:].decode("utf-8", "replace")
+        elif n_start < fend <= n_start + len(nb):
+            name = nb[fend - n_start:].decode("utf-8", "replace")
+        else:
+            return
+        self.add_import(module, name, f"{opcode} (read by a file loader)", offset)
+
+    def frame_mismatch(self, detail: str, offset: int) -> None:
+        """The C unpickler ignores frame boundaries; pickle._Unpickler (joblib) enforces them."""
+        self.problem("frame-mismatch", f"{detail}: the loaders read this stream differently", offset)
 
     def step(self, name: str, arg, offset: int) -> None:
         handler = _HANDLERS.get(name)
@@ -370,13 +504,18 @@ class Machine:
 
     # One handler per opcode family; `_HANDLERS` below maps opcode names to them.
     def _proto(self, name, arg, offset):
+        if arg > HIGHEST_PROTOCOL:  # anywhere in the stream: what came before it has run
+            raise PickleSyntaxError(f"unsupported pickle protocol {arg}")
         self.scan.protocol = arg
 
     def _nothing(self, name, arg, offset):
         pass
 
     def _pop(self, name, arg, offset):
-        self.pop()
+        if self.stack and self.stack[-1] is MARK:  # POP on a MARK removes the mark (CPython load_pop)
+            self.stack.pop()
+        else:
+            self.pop()
 
     def _pop_mark(self, name, arg, offset):
         self.pop_mark()
@@ -392,11 +531,11 @@ class Machine:
 
     def _get(self, name, arg, offset):
         if arg not in self.memo:
-            self.problem("memo-miss", f"{name} {arg} names no memo entry", offset)
-        self.stack.append(self.memo.get(arg, UNKNOWN))
+            raise PickleSyntaxError(f"{name} {arg} names no memo entry")
+        self.stack.append(self.memo[arg])
 
     def _global(self, name, arg, offset):
-        module, _, attr = arg.partition(" ")
+        module, _, attr = arg.partition("\n")
         self.stack.append(self.add_import(module, attr, name, offset))
 
     def _stack_global(self, name, arg, offset):
@@ -413,13 +552,16 @@ class Machine:
         self.stack.append(UNKNOWN)
 
     def _inst(self, name, arg, offset):
-        module, _, attr = arg.partition(" ")
+        module, _, attr = arg.partition("\n")
+        func = self.add_import(module, attr, name, offset)  # pickle._Unpickler imports before it looks for the MARK
         args = self.pop_mark()
-        self.stack.append(self.call(self.add_import(module, attr, name, offset), args, name, offset))
+        self.stack.append(self.call(func, args, name, offset))
 
     def _obj(self, name, arg, offset):
         items = self.pop_mark()
-        func = items[0] if items else UNKNOWN
+        if not items:
+            raise PickleSyntaxError("OBJ without a class after the MARK")
+        func = items[0]
         self.stack.append(self.call(func, tuple(items[1:]), name, offset))
 
     def _reduce(self, name, arg, offset):  # REDUCE and NEWOBJ: callable, args
@@ -435,6 +577,8 @@ class Machine:
         self.build(self.pop(), self.top(), offset)
 
     def _persid(self, name, arg, offset):
+        if self.persid_fails and self.scan.doomed is None:
+            self.scan.doomed = offset
         if name == "BINPERSID":
             self.pop()
         self.scan.persistent_ids += 1
@@ -492,7 +636,7 @@ class Machine:
         import io
         from .streams import FileWindow
         inner = Machine(Stream(FileWindow(io.BytesIO(data), 0)), base=0,
-                        where=f"{self.where}bytes@{offset}/", depth=self.depth + 1).run()
+                        where=f"{self.where}bytes@{offset}/", depth=self.depth + 1, budget=self.budget).run()
         self.scan.imports.extend(inner.imports)
         self.scan.problems.extend(inner.problems)
 
@@ -519,6 +663,8 @@ class Machine:
 
     def skip_joblib_array(self, state, offset: int) -> None:
         """joblib writes array bytes right after the wrapper's BUILD (numpy_pickle.py, write_array)."""
+        if self.fend == self.s.pos:  # joblib commits the frame before the array: the data is outside
+            self.fend = -1
         layout = _joblib_layout(state)
         if layout is None:
             self.problem("array-data", "cannot tell the size of the joblib array data that follows; "
@@ -527,7 +673,7 @@ class Machine:
         nbytes, has_object, aligned = layout
         if has_object:  # a nested pickle stream follows, read by a fresh unpickler
             inner = Machine(self.s, base=self.base + self.s.pos, where=f"{self.where}array@{offset}/",
-                            joblib=True, depth=self.depth + 1).run()
+                            joblib=True, depth=self.depth + 1, budget=self.budget).run()
             self.scan.imports.extend(inner.imports)
             self.scan.problems.extend(inner.problems)
             if inner.error:
@@ -542,7 +688,7 @@ class Machine:
 
 
 _HANDLERS = {
-    "PROTO": Machine._proto, "FRAME": Machine._nothing, "READONLY_BUFFER": Machine._nothing,
+    "PROTO": Machine._proto, "READONLY_BUFFER": Machine._nothing,
     "MARK": lambda m, n, a, o: m.stack.append(MARK), "POP": Machine._pop, "POP_MARK": Machine._pop_mark,
     "DUP": Machine._dup, "PUT": Machine._put, "BINPUT": Machine._put, "LONG_BINPUT": Machine._put,
     "MEMOIZE": Machine._memoize, "GET": Machine._get, "BINGET": Machine._get, "LONG_BINGET": Machine._get,
@@ -588,8 +734,18 @@ def _short(value) -> str:
         return f"the result of {_short(value.func)}(…)"
     if isinstance(value, Global):
         return value.dotted
-    text = repr(value)
+    text = _REPR.repr(value)  # bounded: a DAG of shared tuples (DUP, memo) would repr exponentially
     return text if len(text) < 60 else text[:57] + "..."
+
+
+def _bounded_repr():
+    import reprlib
+    r = reprlib.Repr()
+    r.maxlevel, r.maxtuple, r.maxlist, r.maxdict, r.maxstring, r.maxother = 2, 4, 4, 4, 40, 40
+    return r
+
+
+_REPR = _bounded_repr()
 
 
 def _joblib_layout(state) -> tuple[int, bool, bool] | None:
@@ -637,9 +793,10 @@ def _dtype_layout(dtype) -> tuple[int | None, bool]:
 _DTYPE_CODE = re.compile(r"([biufcmMOSUV])(\d{1,6})")
 
 
-def scan_pickle(stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False) -> PickleScan:
+def scan_pickle(stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False,
+                budget: Budget | None = None, persid_fails: bool = False) -> PickleScan:
     """Walk one pickle from the stream's position to its STOP (or to the error)."""
-    return Machine(stream, base=base, where=where, joblib=joblib).run()
+    return Machine(stream, base=base, where=where, joblib=joblib, budget=budget, persid_fails=persid_fails).run()
 
 
 def scan_bytes(data: bytes, *, joblib: bool = False) -> PickleScan:

@@ -27,18 +27,13 @@ def test_scanner_is_ready():
     assert SCANNER_READY is True
 
 
-@pytest.mark.parametrize("fmt", ["pickle", "pytorch-zip", "text", "other", "vocab"])
+@pytest.mark.parametrize("fmt", ["pickle", "pytorch-zip", "text", "other", "vocab", "safetensors", "gguf",
+                                 "tflite", "ggml-legacy", "lfs-pointer", "hdf5"])
 def test_pickles_are_found_whatever_detect_said(tmp_path, fmt):
     p = tmp_path / "weights.txt"
     p.write_bytes(EVIL_P0 if fmt in ("text", "vocab") else torch_zip(EVIL))
     found = assess(facts(p, tmp_path, fmt), tmp_path)
     assert any(f.severity == "error" and f.path == "weights.txt" for f in found)
-
-
-def test_content_detected_formats_are_not_sniffed(tmp_path):
-    p = tmp_path / "m.safetensors"
-    p.write_bytes(EVIL)  # detect would never call this safetensors; the format is trusted here
-    assert assess(facts(p, tmp_path, "safetensors"), tmp_path) == ()
 
 
 def test_keras_lambda_and_foreign_module(tmp_path):

@@ -1,0 +1,188 @@
+"""The recorder: real loaders (CPython's unpicklers, torch.load, joblib.load, numpy.load) with find_class
+replaced, run in a child process by tests/risk/oracle.py.  It never resolves a real callable.
+
+Why it cannot run a payload (docs/security.md, "The differential oracle"):
+- every GLOBAL, STACK_GLOBAL, INST and EXT goes through `find_class`, which only records the name and
+  returns a fresh subclass of `Stub`; nothing is imported.  Names that no import could resolve raise, as
+  the real import would (so the recorder stops where the real loader stops);
+- REDUCE, NEWOBJ(_EX), OBJ, INST and BUILD can only call what is on the stack: pickle's own values
+  (str, int, tuple, list, dict, bytes, None, bool; none is callable) or stubs.  A stub's __new__,
+  __init__, __call__, __setstate__, __setitem__, append, extend, add and any attribute do nothing but
+  note that a call got through and return another stub;
+- pickle.load has no persistent_load (PERSID fails, as in the real loader); torch.load sets its
+  own, which only reads its zip's records;
+- copyreg's extension registry is emptied before any load, so EXT1/2/4 fail instead of naming a real
+  callable; `pickle.loads` of nested bytes inside a payload can only happen through a stub, i.e. never.
+The child reads [loader name, bytes] pairs from stdin and writes one JSON line per input.
+"""
+from __future__ import annotations
+
+import copyreg
+import io
+import json
+import pickle
+import re
+import struct
+import sys
+import types
+
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+LOG: dict = {}
+
+
+class Stub:
+    """Inert: every operation a loader applies to an object records a call and returns another stub.
+
+    `_dotted` is the global a stub class stands for; instances keep it, so a call on a call's result
+    is still charged to the global that made it."""
+
+    _dotted = "?"
+
+    def __new__(cls, *args, **kwargs):
+        LOG["calls"].append(cls._dotted)
+        return object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        pass  # __new__ recorded the call
+
+    def __call__(self, *args, **kwargs):
+        LOG["calls"].append(self._dotted)
+        return _instance(self._dotted)
+
+    def __setstate__(self, state):
+        LOG["calls"].append(self._dotted)
+
+    def __setitem__(self, key, value):
+        LOG["calls"].append(self._dotted)
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # no real protocol is reached through a stub
+        return _instance(self._dotted)
+
+    def __reduce__(self):
+        raise TypeError("stubs are not pickled")
+
+
+def _instance(dotted: str) -> Stub:
+    obj = object.__new__(Stub)
+    object.__setattr__(obj, "_dotted", dotted)
+    return obj
+
+
+def find_class(self, module, name):
+    dotted = f"{module}.{name}"
+    LOG["globals"].append(dotted)
+    if not (isinstance(module, str) and isinstance(name, str) and IDENT.match(module) and IDENT.match(name)):
+        raise ImportError(f"No module named {module!r}")  # what __import__/getattr do for such a name
+    return type("Stub_" + re.sub(r"\W", "_", name), (Stub,), {"_dotted": dotted})
+
+
+def persistent_load(self, pid):
+    LOG["persid"] = True
+    return Stub.__new__(Stub)
+
+
+class CUnpickler(pickle.Unpickler):  # pickle.load: no persistent_load (torch.load sets its own)
+    find_class = find_class
+
+
+class PyUnpickler(pickle._Unpickler):
+    find_class = find_class
+
+
+class TorchLegacyUnpickler(pickle.Unpickler):
+    """torch's legacy loader sets persistent_load on its unpicklers; ours returns stubs."""
+    find_class = find_class
+    persistent_load = persistent_load
+
+
+def _recorder_module(cls) -> types.ModuleType:
+    """A stand-in for the `pickle` module whose Unpickler and load are the recorder."""
+    m = types.ModuleType("recorder_pickle")
+    m.__dict__.update({k: getattr(pickle, k) for k in dir(pickle) if not k.startswith("__")})
+    m.Unpickler = cls
+    m.load = lambda f, **kw: cls(f, **kw).load()
+    m.loads = lambda b, **kw: cls(io.BytesIO(b), **kw).load()
+    m.__version__ = "recorder"
+    return m
+
+
+def load_pickle(data):
+    return CUnpickler(io.BytesIO(data)).load()
+
+
+def load_python(data):
+    return PyUnpickler(io.BytesIO(data)).load()
+
+
+def load_torch(data):
+    import torch
+    torch.set_num_threads(1)  # no thread pool per load (the explore run makes hundreds of thousands)
+    return torch.load(io.BytesIO(data), pickle_module=_recorder_module(CUnpickler), weights_only=False,
+                      map_location="cpu")
+
+
+def load_joblib(data):
+    import joblib.numpy_pickle as jnp
+    saved = jnp.Unpickler.find_class
+    jnp.Unpickler.find_class = find_class  # NumpyUnpickler subclasses pickle._Unpickler
+    try:
+        return jnp.load(io.BytesIO(data))
+    finally:
+        jnp.Unpickler.find_class = saved
+
+
+def load_numpy(data):
+    import numpy as np
+    from numpy.lib import _format_impl, _npyio_impl
+    rec = _recorder_module(CUnpickler)
+    saved = _format_impl.pickle, _npyio_impl.pickle
+    _format_impl.pickle = _npyio_impl.pickle = rec
+    try:
+        return np.load(io.BytesIO(data), allow_pickle=True)
+    finally:
+        _format_impl.pickle, _npyio_impl.pickle = saved
+
+
+LOADERS = {"pickle": load_pickle, "python": load_python, "torch": load_torch, "joblib": load_joblib,
+           "numpy": load_numpy}
+
+
+def _read(f, n):
+    data = f.read(n)
+    if len(data) != n:
+        raise EOFError
+    return data
+
+
+def main() -> None:
+    import warnings
+    warnings.simplefilter("ignore")
+    sys.setrecursionlimit(10_000)
+    inp, out = sys.stdin.buffer, sys.stdout
+    while True:
+        try:
+            (ln,) = struct.unpack("<I", _read(inp, 4))
+        except EOFError:
+            return
+        loader = _read(inp, ln).decode()
+        (n,) = struct.unpack("<Q", _read(inp, 8))
+        data = _read(inp, n)
+        for reg in (copyreg._extension_registry, copyreg._inverted_registry, copyreg._extension_cache):
+            reg.clear()
+        LOG.clear()
+        LOG.update(globals=[], calls=[], persid=False)
+        error = None
+        try:
+            LOADERS[loader](data)
+        except BaseException as exc:  # noqa: BLE001 - every way a load ends is an observation
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            error = f"{type(exc).__name__}: {str(exc)[:200]}"
+        out.write(json.dumps({"globals": LOG["globals"], "calls": LOG["calls"], "error": error}) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
