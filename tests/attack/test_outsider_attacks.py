@@ -7,14 +7,18 @@ finding that names the imported callable (`print`).
 """
 from __future__ import annotations
 
+import bz2
 import io
 import lzma
 import pickle
+import struct
 import subprocess
 import sys
 import tarfile
 import zlib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKER = "MLMODEL-ATTACK-MARKER"
@@ -117,4 +121,54 @@ def test_joblib_lzma_alone_small_dictionary(tmp_path):
     path.write_bytes(lzma.compress(payload_pickle(), format=lzma.FORMAT_ALONE,
                                    filters=[{"id": lzma.FILTER_LZMA1, "dict_size": 4096}]))
     assert_loader_runs_payload(JOBLIB_LOAD, path)
+    assert_inspect_refuses(model)
+
+
+@pytest.mark.parametrize("compress", [bz2.compress, lzma.compress], ids=["bz2", "xz"])
+def test_joblib_multistream_compressed_protocol1(tmp_path, compress):
+    """joblib's readers go on into the next bz2/xz stream; the scanner stops after the first one.
+
+    A protocol 1 pickle has no magic, so the first stream (`c__b`, a cut GLOBAL) imports nothing
+    and is judged no pickle; the second stream holds the rest of the GLOBAL and the call.
+    """
+    model = tmp_path / "model"
+    model.mkdir()
+    path = model / "model.joblib"
+    pk = payload_pickle(protocol=1)
+    path.write_bytes(compress(pk[:4]) + compress(pk[4:]))
+    assert_loader_runs_payload(JOBLIB_LOAD, path)
+    assert_inspect_refuses(model)
+
+
+# ---------------------------------------------------------------- torch zip: the EOCD a reader picks
+
+def stored_zip(members: list[tuple[str, bytes]], *, junk_after: int | None = None, junk: bytes = b"",
+               comment: bytes = b"") -> bytes:
+    """A stored (method 0) zip, optionally with junk after one member's data and an archive comment."""
+    out, cd = bytearray(), bytearray()
+    for i, (name, data) in enumerate(members):
+        nb, crc, off = name.encode(), zlib.crc32(data), len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, crc, len(data), len(data), len(nb), 0)
+        out += nb + data
+        cd += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, crc, len(data), len(data),
+                          len(nb), 0, 0, 0, 0, 0, off) + nb
+        if i == junk_after:
+            out += junk
+    cd_off = len(out)
+    out += cd
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(cd), cd_off, len(comment))
+    return bytes(out + comment)
+
+
+def test_torch_zip_comment_with_eocd_signature_near_end(tmp_path):
+    """miniz (torch) takes the last EOCD signature with 22 bytes after it; the scanner takes the very
+    last one, finds no room for a record there, and falls back to walking local headers, which stops
+    at a few junk bytes before archive/data.pkl."""
+    model = tmp_path / "model"
+    model.mkdir()
+    path = model / "pytorch_model.bin"
+    members = [("archive/version", b"3\n"), ("archive/byteorder", b"little"),
+               ("archive/data.pkl", payload_pickle())]
+    path.write_bytes(stored_zip(members, junk_after=1, junk=b"JUNK", comment=b"xx" + b"PK\x05\x06" + bytes(10)))
+    assert_loader_runs_payload(TORCH_LOAD, path)
     assert_inspect_refuses(model)
