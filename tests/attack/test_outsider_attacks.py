@@ -172,3 +172,19 @@ def test_torch_zip_comment_with_eocd_signature_near_end(tmp_path):
     path.write_bytes(stored_zip(members, junk_after=1, junk=b"JUNK", comment=b"xx" + b"PK\x05\x06" + bytes(10)))
     assert_loader_runs_payload(TORCH_LOAD, path)
     assert_inspect_refuses(model)
+
+
+# ---------------------------------------------------------------- torch legacy: the magic number in protocol 0
+
+def test_torch_legacy_protocol0_magic_number(tmp_path):
+    """torch's _legacy_load reads five pickles in a row and only compares the first one's value with its
+    magic number.  Written in protocol 0 (`L…L\\n.`) the first pickle has no magic bytes and imports
+    nothing, so the scanner judges the file no pickle after it and never walks the four that follow."""
+    model = tmp_path / "model"
+    model.mkdir()
+    path = model / "pytorch_model.bin"
+    sys_info = {"protocol_version": 1001, "little_endian": True, "type_sizes": {"short": 2, "int": 4, "long": 4}}
+    path.write_bytes(pickle.dumps(0x1950A86A20F9469CFC6C, protocol=0) + pickle.dumps(1001, 2)
+                     + pickle.dumps(sys_info, 2) + payload_pickle() + pickle.dumps([], 2))
+    assert_loader_runs_payload(TORCH_LOAD, path)
+    assert_inspect_refuses(model)
