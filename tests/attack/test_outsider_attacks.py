@@ -188,3 +188,45 @@ def test_torch_legacy_protocol0_magic_number(tmp_path):
                      + pickle.dumps(sys_info, 2) + payload_pickle() + pickle.dumps([], 2))
     assert_loader_runs_payload(TORCH_LOAD, path)
     assert_inspect_refuses(model)
+
+
+# ---------------------------------------------------------------- torch zip: where the central directory is
+
+def _local_header(name: str, data: bytes) -> bytes:
+    nb = name.encode()
+    return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, zlib.crc32(data), len(data), len(data),
+                       len(nb), 0) + nb + data
+
+
+def _central_header(name: str, data: bytes, offset: int) -> bytes:
+    nb = name.encode()
+    return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, zlib.crc32(data), len(data),
+                       len(data), len(nb), 0, 0, 0, 0, 0, offset) + nb
+
+
+def test_torch_zip_two_central_directories(tmp_path):
+    """The EOCD's central-directory offset points at directory B, while directory A (same size) sits just
+    before the EOCD.  zipfile and the scanner read A (`eocd - cd_size`) and shift every member offset by
+    the difference, as for a self-extractor; miniz (torch) reads B at the stated offset, unshifted.  A
+    names a harmless archive/data.pkl, B the payload one."""
+    model = tmp_path / "model"
+    model.mkdir()
+    path = model / "pytorch_model.bin"
+    safe, bad = pickle.dumps({}, protocol=2), payload_pickle()
+    out, offsets = bytearray(), {}
+    for key, name, data in [("pad", "archive/padding", bytes(256)), ("version", "archive/version", b"3\n"),
+                            ("safe", "archive/data.pkl", safe), ("bad", "archive/data.pkl", bad)]:
+        offsets[key] = len(out)
+        out += _local_header(name, data)
+    cd_b = _central_header("archive/version", b"3\n", offsets["version"]) + \
+        _central_header("archive/data.pkl", bad, offsets["bad"])
+    cd_b_offset = len(out)
+    out += cd_b
+    shift = len(cd_b)
+    cd_a = _central_header("archive/version", b"3\n", offsets["version"] - shift) + \
+        _central_header("archive/data.pkl", safe, offsets["safe"] - shift)
+    assert len(cd_a) == len(cd_b)
+    out += cd_a + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 2, 2, len(cd_a), cd_b_offset, 0)
+    path.write_bytes(bytes(out))
+    assert_loader_runs_payload(TORCH_LOAD, path)
+    assert_inspect_refuses(model)
