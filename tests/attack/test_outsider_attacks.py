@@ -124,9 +124,14 @@ def test_joblib_lzma_alone_small_dictionary(tmp_path):
     assert_inspect_refuses(model)
 
 
-@pytest.mark.parametrize("compress", [bz2.compress, lzma.compress], ids=["bz2", "xz"])
+def _lz4(data: bytes) -> bytes:
+    import lz4.frame
+    return lz4.frame.compress(data)
+
+
+@pytest.mark.parametrize("compress", [bz2.compress, lzma.compress, _lz4], ids=["bz2", "xz", "lz4"])
 def test_joblib_multistream_compressed_protocol1(tmp_path, compress):
-    """joblib's readers go on into the next bz2/xz stream; the scanner stops after the first one.
+    """joblib's readers go on into the next bz2/xz stream (lz4 frame); the scanner stops after the first.
 
     A protocol 1 pickle has no magic, so the first stream (`c__b`, a cut GLOBAL) imports nothing
     and is judged no pickle; the second stream holds the rest of the GLOBAL and the call.
