@@ -235,3 +235,29 @@ def test_torch_zip_two_central_directories(tmp_path):
     path.write_bytes(bytes(out))
     assert_loader_runs_payload(TORCH_LOAD, path)
     assert_inspect_refuses(model)
+
+
+def test_torch_legacy_magic_that_is_also_a_ustar_tar(tmp_path):
+    """torch.load tries the legacy tar loader before the legacy pickle one.  A ustar tar whose first
+    member's name is the legacy magic pickle is, to the scanner, a torch-legacy file (sniffed first, so
+    its tar members are never opened); torch opens it as a tar and unpickles `storages`."""
+    model = tmp_path / "model"
+    model.mkdir()
+    path = model / "pytorch_model.bin"
+    magic = bytes.fromhex("80028a0a6cfc9c46f9206aa85019") + b"."
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in [("A" * len(magic), b""), ("storages", payload_pickle()),
+                           ("tensors", pickle.dumps(0, 2)), ("pickle", pickle.dumps({}, 2))]:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            tar.addfile(info, io.BytesIO(data))
+    out = bytearray(buf.getvalue())
+    header = out[:512]
+    header[:len(magic)] = magic
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    out[:512] = header
+    path.write_bytes(bytes(out))
+    assert_loader_runs_payload(TORCH_LOAD, path)
+    assert_inspect_refuses(model)
