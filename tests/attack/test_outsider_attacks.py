@@ -261,3 +261,17 @@ def test_torch_legacy_magic_that_is_also_a_ustar_tar(tmp_path):
     path.write_bytes(bytes(out))
     assert_loader_runs_payload(TORCH_LOAD, path)
     assert_inspect_refuses(model)
+
+
+def test_torch_zip_protocol1_storage_name_in_unimportable_module(tmp_path):
+    """torch's UnpicklerWrapper.find_class returns StorageType(name) for any name containing "Storage"
+    before it imports the module, so `GLOBAL '-' 'FloatStorage'` resolves.  The scanner calls that
+    name unimportable ("every loader fails there"); in a protocol 1 data.pkl (no magic, judged by
+    what runs before the failure) it then ignores the payload that follows."""
+    model = tmp_path / "model"
+    model.mkdir()
+    path = model / "pytorch_model.bin"
+    data_pkl = b"c-\nFloatStorage\n0" + payload_pickle(protocol=1)  # GLOBAL, POP, then the payload
+    path.write_bytes(stored_zip([("archive/version", b"3\n"), ("archive/data.pkl", data_pkl)]))
+    assert_loader_runs_payload(TORCH_LOAD, path)
+    assert_inspect_refuses(model)
