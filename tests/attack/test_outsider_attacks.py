@@ -275,3 +275,24 @@ def test_torch_zip_protocol1_storage_name_in_unimportable_module(tmp_path):
     path.write_bytes(stored_zip([("archive/version", b"3\n"), ("archive/data.pkl", data_pkl)]))
     assert_loader_runs_payload(TORCH_LOAD, path)
     assert_inspect_refuses(model)
+
+
+def test_torch_legacy_tar_pickle_member_protocol1_persid(tmp_path):
+    """In a tar's members the scanner assumes a loader without persistent_load, so a BINPERSID is
+    where "every loader fails"; torch's legacy tar loader has one (a tuple id returns its first item).
+    In a protocol 1 `pickle` member (judged by what runs before the failure) the payload after the
+    BINPERSID is then ignored."""
+    model = tmp_path / "model"
+    model.mkdir()
+    path = model / "pytorch_model.bin"
+    persid = b"(X\x01\x00\x00\x00xK\x00tQ0"  # MARK, 'x', 0, TUPLE, BINPERSID, POP
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in [("storages", pickle.dumps(0, 2) + pickle.dumps([], 2)), ("tensors", pickle.dumps(0, 2)),
+                           ("pickle", persid + payload_pickle(protocol=1))]:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            tar.addfile(info, io.BytesIO(data))
+    path.write_bytes(buf.getvalue())
+    assert_loader_runs_payload(TORCH_LOAD, path)
+    assert_inspect_refuses(model)
