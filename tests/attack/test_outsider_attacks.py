@@ -296,3 +296,35 @@ def test_torch_legacy_tar_pickle_member_protocol1_persid(tmp_path):
     path.write_bytes(buf.getvalue())
     assert_loader_runs_payload(TORCH_LOAD, path)
     assert_inspect_refuses(model)
+
+
+# ---------------------------------------------------------------- joblib array data: where it ends
+
+def _binunicode(s: str) -> bytes:
+    b = s.encode()
+    return b"X" + len(b).to_bytes(4, "little") + b
+
+
+def test_joblib_array_dtype_state_in_version1_layout(tmp_path):
+    """joblib reads count * dtype.itemsize bytes of array data after a NumpyArrayWrapper's BUILD.
+    numpy's dtype.__setstate__ takes a 6-tuple as (version, byteorder, subarray, fields, elsize,
+    alignment); the scanner always reads elsize at index 5, so with (1, '|', None, None, 16, 1) it
+    skips 1 byte where joblib skips 16, and walks a harmless STOP where joblib reads the payload."""
+    model = tmp_path / "model"
+    model.mkdir()
+    path = model / "model.joblib"
+    elsize, alignment = 16, 1
+    head = (b"\x80\x02cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81"
+            + b"}(" + _binunicode("subclass") + b"cnumpy\nndarray\n"
+            + _binunicode("shape") + b"K\x01\x85"
+            + _binunicode("order") + _binunicode("C")
+            + _binunicode("dtype") + b"cnumpy\ndtype\n" + _binunicode("V8") + b"\x89\x88\x87R"
+            + b"(K\x01" + _binunicode("|") + b"NNK" + bytes([elsize]) + b"K" + bytes([alignment]) + b"tb"
+            + _binunicode("allow_mmap") + b"\x89" + b"ub")
+    data = bytearray(elsize)
+    data[0:1] = b"."  # what pickle.load reads after the BUILD
+    data[alignment:alignment + 2] = b".\xff"  # what the scanner reads: STOP, then bytes that are no pickle
+    payload = b"0c__builtin__\nprint\n" + _binunicode(MARKER) + b"\x85R."  # what joblib reads: POP, the call
+    path.write_bytes(head + bytes(data) + payload)
+    assert_loader_runs_payload(JOBLIB_LOAD, path)
+    assert_inspect_refuses(model)
