@@ -328,3 +328,27 @@ def test_joblib_array_dtype_state_in_version1_layout(tmp_path):
     path.write_bytes(head + bytes(data) + payload)
     assert_loader_runs_payload(JOBLIB_LOAD, path)
     assert_inspect_refuses(model)
+
+
+def test_joblib_array_alignment_set_by_init_not_by_build(tmp_path):
+    """joblib reads the padding byte when the wrapper *has* numpy_array_alignment_bytes, whoever set it;
+    the scanner looks for the key only in the BUILD state.  Built by REDUCE (its __init__ sets the
+    alignment to 16) and then BUILT with a state without the key, joblib reads a pad byte (8), 8 pad
+    bytes and 8 data bytes, the scanner only 8 data bytes, and it walks a STOP where joblib has data."""
+    model = tmp_path / "model"
+    model.mkdir()
+    path = model / "model.joblib"
+    dtype = (b"cnumpy\ndtype\n" + _binunicode("f8") + b"\x89\x88\x87R"
+             + b"(K\x03" + _binunicode("<") + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb")
+    head = (b"\x80\x02cjoblib.numpy_pickle\nNumpyArrayWrapper\n"
+            + b"(cnumpy\nndarray\nK\x01\x85" + _binunicode("C") + dtype + b"\x89K\x10tR"
+            + b"}(" + _binunicode("subclass") + b"cnumpy\nndarray\n" + _binunicode("shape") + b"K\x01\x85"
+            + _binunicode("order") + _binunicode("C") + _binunicode("dtype") + dtype
+            + _binunicode("allow_mmap") + b"\x89ub")
+    data = bytearray(17)
+    data[0] = 8  # joblib: a padding of 8 bytes, then the 8 bytes of the float64
+    data[8:10] = b".\xff"  # the scanner, which skipped 8 bytes: STOP, then bytes that are no pickle
+    payload = b"0c__builtin__\nprint\n" + _binunicode(MARKER) + b"\x85R."
+    path.write_bytes(head + bytes(data) + payload)
+    assert_loader_runs_payload(JOBLIB_LOAD, path)
+    assert_inspect_refuses(model)
