@@ -352,3 +352,33 @@ def test_joblib_array_alignment_set_by_init_not_by_build(tmp_path):
     path.write_bytes(head + bytes(data) + payload)
     assert_loader_runs_payload(JOBLIB_LOAD, path)
     assert_inspect_refuses(model)
+
+
+def test_torch_zip_zip64_record_names_another_central_directory(tmp_path):
+    """With a zip64 locator before the EOCD, miniz (torch) takes the central directory from the zip64
+    record; the scanner keeps the 32-bit EOCD's values unless they are 0xFFFFFFFF.  The 32-bit EOCD
+    names directory A (a harmless archive/data.pkl), the zip64 record directory B (the payload)."""
+    model = tmp_path / "model"
+    model.mkdir()
+    path = model / "pytorch_model.bin"
+    safe, bad = pickle.dumps({}, protocol=2), payload_pickle()
+    out, offsets = bytearray(), {}
+    for key, name, data in [("version", "archive/version", b"3\n"), ("safe", "archive/data.pkl", safe),
+                            ("bad", "archive/data.pkl", bad)]:
+        offsets[key] = len(out)
+        out += _local_header(name, data)
+    cd_b = _central_header("archive/version", b"3\n", offsets["version"]) + \
+        _central_header("archive/data.pkl", bad, offsets["bad"])
+    cd_b_offset = len(out)
+    out += cd_b
+    cd_a = _central_header("archive/version", b"3\n", offsets["version"]) + \
+        _central_header("archive/data.pkl", safe, offsets["safe"])
+    cd_a_offset = len(out)
+    out += cd_a
+    zip64_offset = len(out)
+    out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, 2, 2, len(cd_b), cd_b_offset)
+    out += struct.pack("<IIQI", 0x07064B50, 0, zip64_offset, 1)
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 2, 2, len(cd_a), cd_a_offset, 0)
+    path.write_bytes(bytes(out))
+    assert_loader_runs_payload(TORCH_LOAD, path)
+    assert_inspect_refuses(model)
