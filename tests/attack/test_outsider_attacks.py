@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import tarfile
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -380,5 +381,27 @@ def test_torch_zip_zip64_record_names_another_central_directory(tmp_path):
     out += struct.pack("<IIQI", 0x07064B50, 0, zip64_offset, 1)
     out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 2, 2, len(cd_a), cd_a_offset, 0)
     path.write_bytes(bytes(out))
+    assert_loader_runs_payload(TORCH_LOAD, path)
+    assert_inspect_refuses(model)
+
+
+def test_torch_zip_deflated_data_pkl_with_joblib_wrapper(tmp_path):
+    """The scanner walks every pickle as joblib would (array bytes skipped after a NumpyArrayWrapper
+    BUILD) and adds pickle.load's reading only for uncompressed streams.  torch reads a deflated
+    archive/data.pkl with a plain unpickler, so the "array data" is opcodes to it: the payload."""
+    model = tmp_path / "model"
+    model.mkdir()
+    path = model / "pytorch_model.bin"
+    dtype = (b"cnumpy\ndtype\n" + _binunicode("u1") + b"\x89\x88\x87R"
+             + b"(K\x03" + _binunicode("|") + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb")
+    payload = b"0c__builtin__\nprint\n" + _binunicode(MARKER) + b"\x85R."  # POP the wrapper, call, STOP
+    head = (b"\x80\x02cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81"
+            + b"}(" + _binunicode("subclass") + b"cnumpy\nndarray\n"
+            + _binunicode("shape") + b"K" + bytes([len(payload)]) + b"\x85"
+            + _binunicode("order") + _binunicode("C") + _binunicode("dtype") + dtype
+            + _binunicode("allow_mmap") + b"\x89ub")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("archive/data.pkl", head + payload + b".")  # the scanner skips the payload, reads "."
+        zf.writestr("archive/version", "3\n")
     assert_loader_runs_payload(TORCH_LOAD, path)
     assert_inspect_refuses(model)
