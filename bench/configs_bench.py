@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 TOP = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TOP / "tests"))
+from pbwrite import field  # noqa: E402  (the tests' protobuf writer)
 MB = 1 << 20
 
 
@@ -62,21 +64,10 @@ def _zip(name: str, data: bytes) -> bytes:
     return buf.getvalue()
 
 
-def _field(n: int, raw: bytes) -> bytes:
-    def v(x: int) -> bytes:
-        o = b""
-        while True:
-            o += bytes([(x & 0x7F) | (0x80 if x > 0x7F else 0)])
-            x >>= 7
-            if not x:
-                return o
-    return v(n << 3 | 2) + v(len(raw)) + raw
-
-
 def _saved_model(nodes: int, last: bytes = b"Identity") -> bytes:
-    graph = b"".join(_field(1, _field(1, b"n%d" % i) + _field(2, b"Identity")) for i in range(nodes))
-    graph += _field(1, _field(1, b"last") + _field(2, last))
-    return _field(2, _field(2, graph))
+    graph = b"".join(field(1, field(1, b"n%d" % i) + field(2, b"Identity")) for i in range(nodes))
+    graph += field(1, field(1, b"last") + field(2, last))
+    return field(2, field(2, graph))
 
 
 def _nest(depth: int):

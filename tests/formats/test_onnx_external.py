@@ -10,6 +10,7 @@ import pytest
 
 from dh_mlmodel.formats.onnx import read_model
 from dh_mlmodel.inspect import inspect_model_dir
+from pbwrite import field
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
@@ -106,24 +107,13 @@ def test_escaping_location_in_each_place_is_an_error(tmp_path, where):
     assert any(f.tag == "onnx-external-data-outside-model" and f.member == "../../etc/passwd" for f in errors), errors
 
 
-def _len_field(number: int, payload: bytes) -> bytes:
-    def varint(n: int) -> bytes:
-        out = b""
-        while True:
-            out += bytes([(n & 0x7F) | (0x80 if n > 0x7F else 0)])
-            n >>= 7
-            if not n:
-                return out
-    return varint(number << 3 | 2) + varint(len(payload)) + payload
-
-
 def test_subgraph_depth_is_bounded(tmp_path):
     """Deeper than protobuf lets onnx parse (so encoded by hand): an error, not a recursion crash."""
     g = b""
     for _ in range(200):  # GraphProto.node 1 -> NodeProto.attribute 5 -> AttributeProto.g 6 -> GraphProto
-        g = _len_field(1, _len_field(5, _len_field(6, g)))
+        g = field(1, field(5, field(6, g)))
     p = tmp_path / "deep.onnx"
-    p.write_bytes(b"\x08\x08" + _len_field(7, g))  # ir_version 8, graph
+    p.write_bytes(b"\x08\x08" + field(7, g))  # ir_version 8, graph
     facts = inspect_model_dir(tmp_path).files[0]
     assert facts.artifact.format == "onnx"
     assert [f.tag for f in facts.findings if f.severity == "error"] == ["malformed-model-file"]

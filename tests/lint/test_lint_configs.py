@@ -10,22 +10,10 @@ import json
 import struct
 import zipfile
 
+from pbwrite import field
 from lintdebs import MODEL_DIR, build_deb, demo_spec, hints, needs_dpkg_deb, tags, with_record
 
 pytestmark = needs_dpkg_deb
-
-
-def _varint(n: int) -> bytes:
-    out = b""
-    while True:
-        out += bytes([(n & 0x7F) | (0x80 if n > 0x7F else 0)])
-        n >>= 7
-        if not n:
-            return out
-
-
-def _field(number: int, raw: bytes) -> bytes:
-    return _varint(number << 3 | 2) + _varint(len(raw)) + raw
 
 
 def _npy_object() -> bytes:
@@ -48,9 +36,9 @@ def _keras_without_metadata() -> bytes:
 CASES = {
     "x.npy": (_npy_object(), "numpy-object-array"),
     "m.keras": (_keras_without_metadata(), "keras-config-unsafe-call"),
-    "saved/saved_model.pb": (_field(2, _field(2, _field(1, _field(1, b"r") + _field(2, b"ReadFile")))),
+    "saved/saved_model.pb": (field(2, field(2, field(1, field(1, b"r") + field(2, b"ReadFile")))),
                              "tf-savedmodel-unsafe-op"),
-    "saved/keras_metadata.pb": (_field(1, _field(5, json.dumps({"class_name": "Lambda", "config": {}}).encode())),
+    "saved/keras_metadata.pb": (field(1, field(5, json.dumps({"class_name": "Lambda", "config": {}}).encode())),
                                 "keras-lambda-layer"),
     "weights.7z": (bytes.fromhex("377abcaf271c0004") + b"\x00" * 24, "archive-not-scanned"),
     "tokenizer_config.json": (json.dumps({"chat_template": [{"name": "default", "template": "{{ x }}"}, {

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from dh_mlmodel.inspect import inspect_model_dir
+from pbwrite import field
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -30,21 +31,6 @@ def errors(tmp_path, name=None, hash=True):
 
 
 # ---------------------------------------------------------------- protobuf by hand
-
-def varint(n: int) -> bytes:
-    out = b""
-    while True:
-        out += bytes([(n & 0x7F) | (0x80 if n > 0x7F else 0)])
-        n >>= 7
-        if not n:
-            return out
-
-
-def field(number: int, payload: bytes | str | int) -> bytes:
-    if isinstance(payload, int):
-        return varint(number << 3) + varint(payload)
-    raw = payload.encode() if isinstance(payload, str) else payload
-    return varint(number << 3 | 2) + varint(len(raw)) + raw
 
 
 def node_def(name: str, op: str) -> bytes:
