@@ -21,6 +21,9 @@ np = pytest.importorskip("numpy")
 OBJECT_SPELLINGS = ["O", "|O", "O8", "<O", ">O", "=O", "O4", "object", "object_", "i4,O", "(2,)O", "2O", "O,O",
                     ("O", (2,)), ("|O", (2, 2)), [("a", "<i4"), ("b", "|O")], [("a", [("x", "<f4"), ("y", "O")])],
                     [(("title", "a"), "|O")], [("a", "O", (3,))], [("a", ("O", (2,)))], "T", "=T"]
+# StringDType came with numpy 2.0: an older numpy (Debian 12 has 1.24) refuses these descrs, but the
+# file is still an object array wherever numpy 2 loads it, so we flag it whatever numpy the test has.
+NUMPY2_ONLY = {"T", "=T"}
 
 
 def npy_bytes(descr, payload: bytes = b"") -> bytes:
@@ -45,7 +48,8 @@ def oracle(descr) -> bool | None:
 
 @pytest.mark.parametrize("descr", OBJECT_SPELLINGS, ids=repr)
 def test_object_spellings_are_errors_in_npy(tmp_path, descr):
-    assert oracle(descr) is True  # numpy agrees these are objects
+    numpy2_only = isinstance(descr, str) and descr in NUMPY2_ONLY and int(np.__version__.split(".")[0]) < 2
+    assert oracle(descr) is (None if numpy2_only else True)  # numpy agrees these are objects
     p = tmp_path / "a.npy"
     p.write_bytes(npy_bytes(descr, b"\x80\x02N."))
     found = scan_file(p)
