@@ -119,8 +119,25 @@ def load_python(data):
 def load_torch(data):
     import torch
     torch.set_num_threads(1)  # no thread pool per load (the explore run makes hundreds of thousands)
+    if int(torch.__version__.split(".")[0]) < 2:
+        return _load_torch1(data)
     return torch.load(io.BytesIO(data), pickle_module=_recorder_module(CUnpickler), weights_only=False,
                       map_location="cpu")
+
+
+def _load_torch1(data):
+    """torch 1.x (Debian 12's 1.13) does not send every global of a zip checkpoint through
+    pickle_module's find_class: a payload ran through it.  Read the checkpoint as its loader
+    does instead: data.pkl of the zip, or the legacy file's pickles, with persistent_load."""
+    import zipfile
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            name = next(n for n in z.namelist() if n == "data.pkl" or n.endswith("/data.pkl"))
+            return TorchLegacyUnpickler(io.BytesIO(z.read(name))).load()
+    f = io.BytesIO(data)
+    for _ in range(3):  # magic number, protocol version, system info
+        CUnpickler(f).load()
+    return TorchLegacyUnpickler(f).load()
 
 
 def load_joblib(data):
@@ -135,7 +152,10 @@ def load_joblib(data):
 
 def load_numpy(data):
     import numpy as np
-    from numpy.lib import _format_impl, _npyio_impl
+    try:
+        from numpy.lib import _format_impl, _npyio_impl
+    except ImportError:  # numpy < 2 (Debian 12's 1.24)
+        from numpy.lib import format as _format_impl, npyio as _npyio_impl
     rec = _recorder_module(CUnpickler)
     saved = _format_impl.pickle, _npyio_impl.pickle
     _format_impl.pickle = _npyio_impl.pickle = rec
