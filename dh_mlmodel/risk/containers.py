@@ -27,6 +27,7 @@ from .streams import Decompressed, FileWindow, Lz4Frame, Stream, StreamError, de
 MAX_DEPTH = 4  # containers inside containers
 MEMBER_COST = 200  # opcode units charged per zip member opened (pickle_scan.MAX_OPS)
 LEGACY_TORCH_MAGIC = bytes.fromhex("80028a0a6cfc9c46f9206aa85019")
+LEGACY_TORCH_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # torch/serialization.py MAGIC_NUMBER, in any protocol
 LEGACY_TORCH_PICKLES = 5  # magic, protocol, sys_info, object, storage keys (torch/serialization.py, _legacy_load)
 # What torch.save never writes at any protocol; only hand-made pickles use them.
 _CRAFTED_ONLY = frozenset({"INST", "OBJ", "NEWOBJ_EX"})
@@ -67,15 +68,39 @@ def sniff(head: bytes) -> str | None:
         return "bz2"
     if head.startswith(b"\xfd7zXZ\x00"):
         return "xz"
-    if head.startswith(b"\x5d\x00\x00"):
+    if head.startswith(b"\x5d\x00"):  # joblib's _LZMA_PREFIX: any dictionary size
         return "lzma"
     if head.startswith(b"\x04\x22\x4d\x18"):
         return "lz4"
-    if head.startswith(b"ZF0x"):
+    if head.startswith(b"ZF") and _zf_length(head) is not None:
         return "joblib-zf"
     if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:
         return "zlib"
     return None
+
+
+def _zf_length(head: bytes) -> int | None:
+    """joblib < 0.10 reads `ZF` + 19 bytes as int(…, 16): `0x`, spaces and `_` are all optional."""
+    try:
+        return int(head[2:21].decode("ascii"), 16)
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def is_tar_header(head: bytes) -> bool:
+    """Does tarfile accept this as a first header?  It checks the checksum, not the `ustar` magic
+    (V7 tars have none), so neither do we (tarfile.TarInfo.frombuf, calc_chksums)."""
+    block = head[:512]
+    if len(block) < 512 or block.count(0) == 512:
+        return False
+    field = block[148:156].split(b"\0", 1)[0].strip()
+    try:
+        stored = int(field.decode("ascii") or "0", 8)
+    except (UnicodeDecodeError, ValueError):
+        return False
+    unsigned = sum(block[:148]) + 8 * 32 + sum(block[156:])
+    signed = sum(b - 256 if b > 127 else b for b in block[:148] + block[156:]) + 8 * 32
+    return stored in (unsigned, signed)
 
 
 # ---------------------------------------------------------------- findings from a scan
@@ -177,7 +202,14 @@ def _scan_pickles(ctx: Ctx, stream: Stream, member: str, rules: str, *, sniffed:
     count = 0
     while True:
         start = stream.pos
-        scan = scan_pickle(stream, base=start, joblib=True, budget=ctx.budget, persid_fails=rules == "generic")
+        # Array bytes are skipped only under joblib's reading; torch reads a data.pkl as opcodes.
+        scan = scan_pickle(stream, base=start, joblib=rules == "generic", budget=ctx.budget,
+                           persid_fails=rules == "generic",
+                           torch=rules != "generic")
+        if count == 0 and _legacy_magic(scan) and max_count != LEGACY_TORCH_PICKLES:
+            # torch's _legacy_load compares the first pickle's *value* with its magic number, whatever
+            # bytes encode it (protocol 0 has no magic bytes): read on as torch does, under its rules.
+            rules, max_count, sniffed = "torch", LEGACY_TORCH_PICKLES, False
         if count == 0 and sniffed and not _looks_like_pickle(scan):
             return False
         if count == 0 and _stray_magic(scan, member):
@@ -197,6 +229,10 @@ def _scan_pickles(ctx: Ctx, stream: Stream, member: str, rules: str, *, sniffed:
         count += 1
         if not scan.complete or stream.at_eof() or (max_count and count >= max_count):
             return True
+
+
+def _legacy_magic(scan: PickleScan) -> bool:
+    return scan.complete and type(scan.result) is int and scan.result == LEGACY_TORCH_MAGIC_NUMBER
 
 
 def _plain_pickle_view(ctx: Ctx, stream: Stream, scan: PickleScan, start: int, member: str, rules: str) -> None:
@@ -266,21 +302,26 @@ def scan_stream(ctx: Ctx, stream: Stream, member: str, depth: int, *, rules: str
     """
     head = stream.peek(512)
     kind = sniff(head)
-    if kind is None and head[257:262] == b"ustar":
-        kind = "tar"
-    if kind == "torch-legacy":
-        _scan_pickles(ctx, stream, member, "torch", sniffed=False, max_count=LEGACY_TORCH_PICKLES)
-    elif kind == "pickle":
-        _scan_pickles(ctx, stream, member, rules, sniffed=False)
-    elif kind is None:
-        _scan_pickles(ctx, stream, member, rules, sniffed=True)
-    elif reopen is None:  # a stream we cannot read twice: spool it, then read the copy twice
+    # torch.load tries a non-zip file as a tar first: a stream that is both gets both scans.
+    also_tar = is_tar_header(head)
+    if kind is None and also_tar:
+        kind, also_tar = "tar", False
+    if reopen is None and (also_tar or kind not in (None, "pickle", "torch-legacy")):
+        # a stream we cannot read twice: spool it, then read the copy twice
         with tempfile.TemporaryFile() as tmp:
             _copy(stream, tmp)
             size = tmp.tell()
             scan_stream(ctx, Stream(FileWindow(tmp, 0, size)), member, depth, rules=rules,
                         opener=lambda: (tmp, 0, size), reopen=lambda: Stream(FileWindow(tmp, 0, size)))
         return
+    if also_tar:
+        _scan_other(ctx, reopen(), "tar", member, depth, opener, reopen)
+    if kind == "torch-legacy":
+        _scan_pickles(ctx, stream, member, "torch", sniffed=False, max_count=LEGACY_TORCH_PICKLES)
+    elif kind == "pickle":
+        _scan_pickles(ctx, stream, member, rules, sniffed=False)
+    elif kind is None:
+        _scan_pickles(ctx, stream, member, rules, sniffed=True)
     else:
         _scan_pickles(ctx, stream, member, rules, sniffed=True)  # a polyglot: also a pickle from byte 0
         _scan_other(ctx, reopen(), kind, member, depth, opener, reopen)
@@ -332,7 +373,9 @@ def scan_tar(ctx: Ctx, f: BinaryIO, base: int, size: int, prefix: str, depth: in
                     continue
                 member = f"{prefix}!{info.name}" if prefix else info.name
                 start = base + info.offset_data
-                scan_stream(ctx, Stream(FileWindow(f, start, info.size)), member, depth,
+                # torch's legacy tar loader reads `pickle` with its UnpicklerWrapper and persistent_load
+                rules = "torch" if info.name == "pickle" else "generic"
+                scan_stream(ctx, Stream(FileWindow(f, start, info.size)), member, depth, rules=rules,
                             opener=lambda start=start, n=info.size: (f, start, n),
                             reopen=lambda start=start, n=info.size: Stream(FileWindow(f, start, n)))
     except (tarfile.TarError, OSError) as exc:
@@ -375,7 +418,7 @@ def _decompressed(stream: Stream, kind: str) -> Stream:
     if kind == "joblib-zf":  # joblib < 0.10: "ZF" + hex length padded to 19, then zlib
         stream.skip(2 + 19)
         return Stream(Decompressed(stream, decompressor_for("zlib")))
-    return Stream(Decompressed(stream, decompressor_for(kind)))
+    return Stream(Decompressed(stream, decompressor_for(kind), multistream=kind))
 
 
 def _scan_compressed(ctx: Ctx, stream: Stream, kind: str, member: str, depth: int, reopen=None) -> None:
@@ -447,32 +490,79 @@ class ZipEntry:
 
 
 def zip_entries(f: BinaryIO, base: int, size: int) -> list[ZipEntry]:
-    """The members of a zip at f[base:base+size], from the central directory, CRCs and flags ignored."""
-    tail_len = min(size, 22 + 56 + 20)  # most zips have no comment: EOCD and zip64 records
-    f.seek(base + size - tail_len)
+    """The members of a zip at f[base:base+size], CRCs and flags ignored: every reading's (see zip_readings)."""
+    out: list[ZipEntry] = []
+    for reading in zip_readings(f, base, size):
+        out.extend(e for e in reading if e not in out)
+    return out
+
+
+def zip_readings(f: BinaryIO, base: int, size: int) -> list[list[ZipEntry]]:
+    """Every member list a zip reader could take from f[base:base+size], distinct ones only.
+
+    Readers disagree on which EOCD counts (miniz, torch's reader: the last signature with room for a
+    record; strict readers: the one whose comment ends the file), on the zip64 record (miniz takes it
+    whenever the locator is there), and on where the central directory is (miniz: the offset as
+    written; zipfile: right before the EOCD, shifting every member by the difference, as for a
+    self-extractor).  We take each plausible reading; more than one is a disagreement (scan_zip).
+    """
+    tail_len = min(size, 65535 + 22 + 56 + 20)
+    tail_start = base + size - tail_len
+    f.seek(tail_start)
     tail = f.read(tail_len)
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0:
-        tail_len = min(size, 65535 + 22 + 56 + 20)
-        f.seek(base + size - tail_len)
-        tail = f.read(tail_len)
-        at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) - at < 22:
-        return _local_entries(f, base, size)
-    eocd = base + size - tail_len + at
-    count, cd_size, cd_off = struct.unpack("<HII", tail[at + 10:at + 20])
-    if 0xFFFFFFFF in (cd_size, cd_off) or count == 0xFFFF:
-        z64 = _zip64_eocd(f, eocd)
+    layouts: list[tuple[int, int, int]] = []  # (central directory start, size, member offset shift)
+    for at in _eocd_candidates(tail):
+        eocd = tail_start + at
+        _count, cd_size, cd_off = struct.unpack("<HII", tail[at + 10:at + 20])
+        zip64 = at >= 20 and tail[at - 20:at - 16] == b"PK\x06\x07"
+        values = [(cd_size, cd_off)]
+        z64 = _zip64_eocd(f, eocd) if zip64 else None
         if z64:
-            count, cd_size, cd_off = z64
-    cd_start = eocd - cd_size
-    if at >= 56 and tail[at - 20:at - 16] == b"PK\x06\x07":
-        cd_start = eocd - 20 - 56 - cd_size
-    shift = cd_start - (base + cd_off)  # bytes prepended before the zip (self-extractors, polyglots)
-    if cd_size > 1 << 28 or cd_start < base:
+            values.append(z64[1:])
+        before = eocd - (20 + 56 if zip64 else 0)
+        for size_, off in values:
+            for layout in ((base + off, size_, 0), (before - size_, size_, before - size_ - (base + off))):
+                if layout not in layouts:
+                    layouts.append(layout)
+    if not layouts:
+        return [_local_entries(f, base, size)]
+    readings: list[list[ZipEntry]] = []
+    for cd_start, cd_size, shift in layouts:
+        reading = _central_directory(f, base, size, cd_start, cd_size, shift)
+        if reading is not None and reading not in readings:
+            readings.append(reading)
+    if not readings:
         raise ContainerError("zip central directory out of bounds")
+    return readings
+
+
+def _eocd_candidates(tail: bytes) -> list[int]:
+    """Offsets in `tail` of the EOCDs a reader may take: the last one with room for its 22 bytes
+    (miniz), and the last one whose comment length ends the file (strict readers)."""
+    out: list[int] = []
+    at = len(tail)
+    while True:
+        at = tail.rfind(b"PK\x05\x06", 0, at)
+        if at < 0:
+            return out
+        if len(tail) - at >= 22:
+            exact = struct.unpack("<H", tail[at + 20:at + 22])[0] == len(tail) - at - 22
+            if not out or exact:
+                if at not in out:
+                    out.append(at)
+                if exact:
+                    return out
+
+
+def _central_directory(f: BinaryIO, base: int, size: int, cd_start: int, cd_size: int,
+                       shift: int) -> list[ZipEntry] | None:
+    """The members a central directory at cd_start lists, or None if there is none there."""
+    if cd_size > 1 << 28 or cd_start < base or cd_start + cd_size > base + size:
+        return None
     f.seek(cd_start)
     cd = f.read(cd_size)
+    if cd[:4] != b"PK\x01\x02" and cd_size:
+        return None
     entries, i = [], 0
     while i + 46 <= len(cd) and cd[i:i + 4] == b"PK\x01\x02":
         flags, method = struct.unpack("<HH", cd[i + 8:i + 12])
@@ -581,10 +671,17 @@ class _ZipLzma:
 
 def scan_zip(ctx: Ctx, f: BinaryIO, base: int, size: int, prefix: str, depth: int) -> None:
     try:
-        entries = zip_entries(f, base, size)
+        readings = zip_readings(f, base, size)
     except (ContainerError, struct.error, OSError) as exc:
         ctx.add("archive-unreadable", "error", f"{prefix or 'the zip'}: {exc}", prefix)
         return
+    entries: list[ZipEntry] = []
+    for reading in readings:
+        entries.extend(e for e in reading if e not in entries)
+    if len(readings) > 1:  # like a FRAME disagreement: each reading is scanned, and the file is an error
+        listed = "; ".join(", ".join(f"{e.name}@{e.data_start}" for e in r[:4]) or "nothing" for r in readings)
+        ctx.add("archive-unreadable", "error", f"{prefix or 'the zip'}: zip readers disagree on its members "
+                f"({len(readings)} readings of its end records: {listed}); every reading is scanned", prefix)
     names = [e.name for e in entries]
     torchscript = any("/code/" in n or n.startswith("code/") for n in names) and any(
         n.endswith("constants.pkl") or n.endswith("data.pkl") for n in names)

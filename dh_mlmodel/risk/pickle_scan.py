@@ -91,6 +91,7 @@ class Call:
     func: object
     args: object
     state: object = None
+    opcode: str = ""  # REDUCE/INST/OBJ call the class (its __init__ runs); NEWOBJ(_EX) only __new__
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class PickleScan:
     # Offset of the first GLOBAL/STACK_GLOBAL/INST whose name no import resolves: every loader fails
     # there, so what precedes it is what runs (the walk goes on: findings after it cost nothing).
     doomed: int | None = None
+    result: object = None  # the value left at STOP (a legacy torch file's first pickle is its magic number)
 
     def runs_before_failure(self) -> bool:
         """Does a loader import or call something before it certainly fails?"""
@@ -291,8 +293,11 @@ class Machine:
     """The symbolic unpickler for one pickle stream."""
 
     def __init__(self, stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False, depth: int = 0,
-                 budget: Budget | None = None, persid_fails: bool = False):
+                 budget: Budget | None = None, persid_fails: bool = False, torch: bool = False):
         self.budget = budget if budget is not None else Budget()
+        # torch's UnpicklerWrapper.find_class returns StorageType(name) for a name containing
+        # "Storage" before it looks at the module, so under torch's rules such a GLOBAL resolves.
+        self.torch = torch
         # A loader without persistent_load (pickle.load, joblib, numpy) fails at PERSID/BINPERSID;
         # torch's unpicklers have one (zip data.pkl, legacy pickles), so there it goes on.
         self.persid_fails = persid_fails
@@ -334,7 +339,8 @@ class Machine:
         self.scan.problems.append(Problem(kind, detail, offset, self.where))
 
     def add_import(self, module: str, name: str, opcode: str, offset: int) -> Global:
-        if self.scan.doomed is None and not (IDENT.match(module) and IDENT.match(name)):
+        if self.scan.doomed is None and not (IDENT.match(module) and IDENT.match(name)) \
+                and not (self.torch and "Storage" in name):
             self.scan.doomed = offset
         self.scan.imports.append(Import(module, name, opcode, offset, self.where))
         return Global(module, name)
@@ -436,7 +442,7 @@ class Machine:
                     stack[-1] = (stack[-1],)
                 elif kind == _K_REDUCE and len(stack) >= 2 and type(stack[-2]) is Global and stack[-1] is not MARK:
                     args = stack.pop()
-                    stack[-1] = Call(stack[-1], args)
+                    stack[-1] = Call(stack[-1], args, opcode="REDUCE")
                     scan.calls += 1
                 elif kind == _K_BINPERSID and stack and stack[-1] is not MARK and not self.persid_fails:
                     stack[-1] = UNKNOWN
@@ -508,6 +514,7 @@ class Machine:
         if len(st) != 1:
             self.problem("malformed-stack", f"{len(st) - 1} more item(s) left on the stack at STOP "
                          f"({sum(x is MARK for x in st)} open MARK(s)): no pickler writes that", offset)
+        self.scan.result = st[-1]
         size, cyclic = _expanded_size(st[-1], MAX_EXPANSION)
         if cyclic:
             self.problem("malformed-stack", "the result holds a list/dict/tuple that contains itself", offset)
@@ -676,7 +683,7 @@ class Machine:
         if not isinstance(func, Global):
             self.problem("computed-callable", f"{opcode} calls a computed value ({_short(func)}), "
                                               "not an imported callable", offset)
-        return Call(func, args)
+        return Call(func, args, opcode=opcode)
 
     def build(self, state, obj, offset: int) -> None:
         self.scan.calls += 1
@@ -690,13 +697,13 @@ class Machine:
             obj.state = state
             if self.joblib and isinstance(obj.func, Global) and obj.func.dotted == \
                     "joblib.numpy_pickle.NumpyArrayWrapper":
-                self.skip_joblib_array(state, offset)
+                self.skip_joblib_array(state, offset, obj)
 
-    def skip_joblib_array(self, state, offset: int) -> None:
+    def skip_joblib_array(self, state, offset: int, obj: Call | None = None) -> None:
         """joblib writes array bytes right after the wrapper's BUILD (numpy_pickle.py, write_array)."""
         if self.fend == self.s.pos:  # joblib commits the frame before the array: the data is outside
             self.fend = -1
-        layout = _joblib_layout(state)
+        layout = _joblib_layout(state, obj)
         if layout is None:
             self.problem("array-data", "cannot tell the size of the joblib array data that follows; "
                                        "the rest of the stream is not scanned", offset)
@@ -829,9 +836,14 @@ def _bounded_repr():
 _REPR = _bounded_repr()
 
 
-def _joblib_layout(state) -> tuple[int, bool, bool] | None:
-    """(bytes of array data, dtype has objects, padded) from a NumpyArrayWrapper state."""
+def _joblib_layout(state, obj: Call | None = None) -> tuple[int, bool, bool] | None:
+    """(bytes of array data, dtype has objects, padded) from a NumpyArrayWrapper state; None: unproven."""
     if not isinstance(state, dict):
+        return None
+    aligned = _init_alignment(obj)
+    if "numpy_array_alignment_bytes" in state:  # BUILD updates __dict__ (no __setstate__)
+        aligned = state["numpy_array_alignment_bytes"] is not None
+    if aligned is None:
         return None
     shape, dtype = state.get("shape"), state.get("dtype")
     if not isinstance(shape, tuple) or not all(isinstance(x, int) and x >= 0 for x in shape):
@@ -842,8 +854,21 @@ def _joblib_layout(state) -> tuple[int, bool, bool] | None:
     count = 1
     for x in shape:
         count *= x
-    aligned = state.get("numpy_array_alignment_bytes") is not None
     return count * itemsize, has_object, aligned
+
+
+def _init_alignment(obj: Call | None) -> bool | None:
+    """Does the wrapper have numpy_array_alignment_bytes before its BUILD?  joblib reads the pad byte
+    when getattr(wrapper, …) is not None, whoever set it: NumpyArrayWrapper.__init__ (called by
+    REDUCE, INST, OBJ) sets it, by default to 16; NEWOBJ only calls __new__.  None: cannot tell."""
+    if obj is None or obj.opcode not in ("REDUCE", "INST", "OBJ"):
+        return False
+    if not isinstance(obj.args, tuple):
+        return None
+    if len(obj.args) < 6:
+        return True  # the default, NUMPY_ARRAY_ALIGNMENT_BYTES
+    value = obj.args[5]
+    return None if value is UNKNOWN else value is not None
 
 
 def _dtype_layout(dtype) -> tuple[int | None, bool]:
@@ -863,21 +888,28 @@ def _dtype_layout(dtype) -> tuple[int | None, bool]:
         return None, False
     kind, n = m.group(1), int(m.group(2))
     state = dtype.state if isinstance(dtype.state, tuple) else ()
+    if dtype.state is not None and len(state) not in _ELSIZE_AT:
+        return None, False  # numpy refuses it, or a state we cannot read: unproven
     flags = state[7] if len(state) > 7 and isinstance(state[7], int) else 0
     has_object = kind == "O" or (kind == "V" and bool(flags & 1))
-    elsize = state[5] if len(state) > 5 and isinstance(state[5], int) and not isinstance(state[5], bool) else -1
+    at = _ELSIZE_AT.get(len(state), -1)
+    elsize = state[at] if at >= 0 and isinstance(state[at], int) and not isinstance(state[at], bool) else -1
     if kind in "SUV" and elsize >= 0:
         return elsize, has_object
     return (n * 4 if kind == "U" else n), has_object
 
 
+# Where arraydescr_setstate reads elsize, by the state's length: (version, byteorder, subarray,
+# [names,] fields, elsize, alignment[, flags[, metadata]]); 5 items have no version, 6 no names.
+_ELSIZE_AT = {9: 5, 8: 5, 7: 5, 6: 4, 5: 3}
 _DTYPE_CODE = re.compile(r"([biufcmMOSUV])(\d{1,6})")
 
 
 def scan_pickle(stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False,
-                budget: Budget | None = None, persid_fails: bool = False) -> PickleScan:
+                budget: Budget | None = None, persid_fails: bool = False, torch: bool = False) -> PickleScan:
     """Walk one pickle from the stream's position to its STOP (or to the error)."""
-    return Machine(stream, base=base, where=where, joblib=joblib, budget=budget, persid_fails=persid_fails).run()
+    return Machine(stream, base=base, where=where, joblib=joblib, budget=budget, persid_fails=persid_fails,
+                   torch=torch).run()
 
 
 def scan_bytes(data: bytes, *, joblib: bool = False) -> PickleScan:

@@ -58,10 +58,14 @@ class FileWindow:
 class Decompressed:
     """The decompressed bytes of a source, produced on demand (memory flat)."""
 
-    def __init__(self, raw, decompressor):
+    def __init__(self, raw, decompressor, *, multistream: str | None = None):
         self.raw, self.d = raw, decompressor
         self.pending = b""  # compressed input not consumed yet (max_length cut)
         self.done = False
+        # joblib's readers (BZ2File, LZMAFile, its BinaryZlibFile, GzipFile) go on into the next
+        # stream after one ends, as the command-line tools do; a zip member is one stream.
+        # `multistream` is the kind (decompressor_for) of the streams that may follow.
+        self.multistream = multistream
 
     def read(self, n: int) -> bytes:
         out = []
@@ -74,10 +78,27 @@ class Decompressed:
             try:
                 piece = self._step(n)
             except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError) as exc:
+                if self.restarted:  # trailing bytes after a stream: the readers stop there
+                    self.done = True
+                    break
                 raise StreamError(f"corrupt compressed data: {exc}") from None
+            self.restarted = False
             out.append(piece)
             n -= len(piece)
         return b"".join(out)
+
+    restarted = False
+
+    def _next_stream(self) -> None:
+        """After one stream's end: the next stream, if any bytes follow (multistream readers)."""
+        d = self.d
+        rest = getattr(d, "unused_data", b"") + self.pending
+        self.pending = rest or self.raw.read(CHUNK)
+        if not self.pending:
+            return
+        self.d = decompressor_for(self.multistream)
+        self.done = False
+        self.restarted = True
 
     def _needs_input(self) -> bool:
         d = self.d
@@ -95,6 +116,8 @@ class Decompressed:
             self.pending = d.unconsumed_tail
         if d.eof:
             self.done = True
+            if self.multistream:
+                self._next_stream()
         return piece
 
     def skip(self, n: int) -> int:
@@ -145,8 +168,8 @@ class Lz4Frame:
             raise StreamError("truncated lz4 frame")
         return data
 
-    def _header(self) -> None:
-        if self._need(4) != b"\x04\x22\x4d\x18":
+    def _header(self, magic: bytes | None = None) -> None:
+        if (magic or self._need(4)) != b"\x04\x22\x4d\x18":
             raise StreamError("not an lz4 frame")
         flg, _bd = self._need(2)
         if flg >> 6 != 1:
@@ -158,8 +181,14 @@ class Lz4Frame:
 
     def _next_block(self) -> None:
         (word,) = struct.unpack("<I", self._need(4))
-        if word == 0:
-            self.done = True
+        if word == 0:  # EndMark; lz4.frame's reader goes on into a following frame
+            if self.content_checksum:
+                self._need(4)
+            magic = self.raw.read(4)
+            if magic == b"\x04\x22\x4d\x18":
+                self._header(magic)
+            else:
+                self.done = True
             return
         size, stored = word & 0x7FFFFFFF, bool(word & 0x80000000)
         if size > (4 << 20):  # the largest block size lz4 defines
