@@ -241,6 +241,11 @@ def via_joblib(rec: Record, path: str) -> None:
 
 def via_torch(rec: Record, path: str) -> None:
     import torch
+    if int(torch.__version__.split(".")[0]) < 2:
+        # torch 1.x (Debian 12's 1.13) lets a checkpoint's globals past pickle_module's find_class: a
+        # payload ran.  walk_bytes already reads every zip member and legacy pickle with the recorder.
+        rec.notes.append("torch.load not run: torch 1.x does not route every global through the recorder")
+        return
     try:
         torch.load(path, map_location="cpu", weights_only=False, pickle_module=recorder_module(rec))
         rec.loaders.append("torch.load")

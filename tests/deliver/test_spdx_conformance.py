@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from dh_mlmodel.deliver import spdx
-from spdx_check import check
+pytest.importorskip("pyshacl")  # PyPI only: fails under CI, skips in the package build
+from spdx_check import check  # noqa: E402
 
 TOP = Path(__file__).resolve().parents[2]
 
