@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..model import MLModelError
+from .signature import SignatureError
 
 MAX_TRUST_BYTES = 4 * 1024 * 1024
 OID_ISSUER_V1 = "1.3.6.1.4.1.57264.1.1"  # raw bytes of the issuer URL
@@ -40,7 +40,7 @@ OID_CODE_SIGNING = "1.3.6.1.5.5.7.3.3"
 OID_CT_PRECERT_SIGNING = "1.3.6.1.4.1.11129.2.4.4"
 
 
-class SigstoreError(MLModelError):
+class SigstoreError(SignatureError):
     """A Sigstore bundle that does not verify against the pinned trust configuration."""
 
 
