@@ -262,7 +262,8 @@ def verify_log_entry(entry: Any, trust: TrustRoot, where: str) -> tuple[bytes, d
                   where, "logId.keyId")
     log = trust.tlogs.get(log_id)
     if log is None:
-        raise _fail(where, f"the tlog entry is from log {log_id.hex()[:16]}…, which the trust configuration does not pin")
+        raise _fail(where, f"the tlog entry is from log {log_id.hex()[:16]}…, "
+                           "which the trust configuration does not pin")
     body = _b64(entry.get("canonicalizedBody"), where, "canonicalizedBody")
     index = _int(entry, "logIndex", where)
     integrated = _int(entry, "integratedTime", where)
@@ -398,7 +399,8 @@ def check_certificate(leaf: Any, trust: TrustRoot, when: datetime.datetime, wher
             raise _fail(where, f"the certificate of {subject} was not valid at the integrated time {when.isoformat()}")
         break
     else:
-        raise _fail(where, f"wrong signer: the certificate of {subject} was not issued by a CA of the trust configuration")
+        raise _fail(where, f"wrong signer: the certificate of {subject} was not issued by a CA "
+                           "of the trust configuration")
     usage = _ext(leaf, x509.KeyUsage)
     eku = _ext(leaf, x509.ExtendedKeyUsage)
     if is_ca(leaf) or usage is None or not usage.digital_signature or eku is None \

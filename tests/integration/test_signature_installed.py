@@ -8,7 +8,6 @@ weights package: model_signing needs every file of the manifest there (docs/prov
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
