@@ -214,3 +214,42 @@ def test_inclusion_proof_against_the_rfc_tree(size_index, bit):
         bad[bit % len(bad)][bit % 32] ^= 1 << (bit % 8)
         assert ours.inclusion_root(index, size, leaf, [bytes(h) for h in bad]) != root
     assert ours.inclusion_root(index, size, leaf, path + [root]) is None
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.text(max_size=8),
+                    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3),
+                    max_leaves=6)
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, prefix + (i,))
+
+
+@given(st.data())
+def test_hostile_bundle_fields_fail_in_one_line(world, tmp_path_factory, data):
+    """Any field of the verification material (or the trust root) replaced by any JSON value: a
+    SignatureError naming a file, never another exception."""
+    s, d, model, trust = world
+    bundle = json.loads((d / "model.sig").read_text())
+    root = s.trust_config()
+    target = data.draw(st.sampled_from(["bundle", "trust"]))
+    doc = bundle["verificationMaterial"] if target == "bundle" else root["trustedRoot"]
+    path = data.draw(st.sampled_from(sorted(_paths(doc), key=repr)[1:]))
+    node = doc
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = data.draw(JSON)
+    out = tmp_path_factory.mktemp("h")
+    (out / "model.sig").write_text(json.dumps(bundle))
+    (out / "trust.json").write_text(json.dumps(root))
+    try:
+        verify(decl(out / "model.sig", out / "trust.json"), shipped(model), Path("/"))
+    except SignatureError as exc:
+        line = exc.value.one_line() if hasattr(exc, "value") else exc.one_line()
+        assert "\n" not in line and line.startswith(str(out)), line

@@ -40,6 +40,10 @@ OID_CODE_SIGNING = "1.3.6.1.5.5.7.3.3"
 OID_CT_PRECERT_SIGNING = "1.3.6.1.4.1.11129.2.4.4"
 
 
+# What a JSON field of the wrong type or a hostile certificate raises deep down; turned into one line.
+HOSTILE = (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError, OSError)
+
+
 class SigstoreError(SignatureError):
     """A Sigstore bundle that does not verify against the pinned trust configuration."""
 
@@ -127,8 +131,6 @@ def _logs(nodes: Any, where: str) -> dict[bytes, Log]:
 
 def load_trust_root(path: Path, where: str) -> TrustRoot:
     """A trusted_root.json (or a ClientTrustConfig's trustedRoot): pinned logs, CT logs and CAs."""
-    from cryptography import x509
-
     try:
         if path.stat().st_size > MAX_TRUST_BYTES:
             raise _fail(where, f"larger than {MAX_TRUST_BYTES} bytes")
@@ -140,8 +142,20 @@ def load_trust_root(path: Path, where: str) -> TrustRoot:
     root = doc.get("trustedRoot", doc) if isinstance(doc, dict) else None
     if not isinstance(root, dict) or "trustedroot" not in str(root.get("mediaType", "")):
         raise _fail(where, "not a Sigstore trusted root (mediaType application/vnd.dev.sigstore.trustedroot+json)")
+    try:
+        return _trust_root(root, where)
+    except SigstoreError:
+        raise
+    except HOSTILE as exc:
+        raise _fail(where, f"malformed trusted root ({type(exc).__name__}: {str(exc)[:120]})") from None
+
+
+def _trust_root(root: Mapping[str, Any], where: str) -> TrustRoot:
+    from cryptography import x509
+
     authorities = []
-    for node in root.get("certificateAuthorities") or []:
+    cas = root.get("certificateAuthorities")
+    for node in cas if isinstance(cas, list) else []:
         certs = ((node.get("certChain") or {}).get("certificates") or []) if isinstance(node, dict) else []
         try:
             chain = tuple(x509.load_der_x509_certificate(_b64(c.get("rawBytes") if isinstance(c, dict) else None,
@@ -441,16 +455,31 @@ def verify_bundle(bundle: Mapping[str, Any], payload: bytes, signature: bytes, t
                   identity: str, issuer: str, where: str, signed_by: Callable[[Any, Any], bool],
                   is_ca: Callable[[Any], bool]) -> tuple[Any, dict[str, Any]]:
     """(leaf certificate, what to record) of a bundle that holds against the pinned trust configuration."""
-    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
 
     trust = load_trust_root(trust_path, trust_where)
+    try:
+        return _verify_bundle(bundle, payload, signature, trust, identity, issuer, where, signed_by, is_ca)
+    except SigstoreError:
+        raise
+    except HOSTILE + (UnsupportedAlgorithm,) as exc:
+        # cryptography parses certificate extensions and algorithms lazily: a hostile certificate fails here
+        raise _fail(where, f"malformed certificate or log entry ({type(exc).__name__}: {str(exc)[:120]})") from None
+
+
+def _verify_bundle(bundle: Mapping[str, Any], payload: bytes, signature: bytes, trust: TrustRoot, identity: str,
+                   issuer: str, where: str, signed_by: Callable[[Any, Any], bool],
+                   is_ca: Callable[[Any], bool]) -> tuple[Any, dict[str, Any]]:
+    from cryptography import x509
+
     material = bundle.get("verificationMaterial")
     material = material if isinstance(material, dict) else {}
     raw = (material.get("certificate") or {}).get("rawBytes") if isinstance(material.get("certificate"), dict) \
         else None
     if raw is None:  # bundles before v0.3 carry a chain, the leaf first
-        certs = (material.get("x509CertificateChain") or {}).get("certificates") or [None]
-        raw = certs[0].get("rawBytes") if isinstance(certs, list) and isinstance(certs[0], dict) else None
+        chain = material.get("x509CertificateChain")
+        certs = chain.get("certificates") if isinstance(chain, dict) else None
+        raw = certs[0].get("rawBytes") if isinstance(certs, list) and certs and isinstance(certs[0], dict) else None
     try:
         leaf = x509.load_der_x509_certificate(_b64(raw, where, "the signing certificate"))
     except ValueError as exc:
