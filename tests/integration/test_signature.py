@@ -204,6 +204,12 @@ def test_sigstore_signed_build_records_method_and_signer(signed):
     assert (sig["method"], sig["signer"], sig["issuer"]) == ("sigstore", fx.IDENTITY, fx.ISSUER)
     assert sig["files"] == 4 and sig["log_index"] == 1004 and sig["integrated_time"] == "2026-03-01T12:00:00Z"
     assert (signed / "debian/demo-embed" / SIG).read_bytes() == (signed / "debian/upstream/demo-embed.sig").read_bytes()
+    meta = signed / "debian/demo-embed/usr/share/mlmodel/demo-embed/.mlmodel"
+    (note,) = [e for e in json.loads((meta / "demo-embed.spdx.json").read_text())["@graph"] if e["type"] == "Annotation"]
+    assert json.loads(note["statement"])["oms_signature"]["issuer"] == fx.ISSUER
+    props = {p["name"]: p["value"] for p in json.loads((meta / "demo-embed.cdx.json").read_text())
+             ["metadata"]["component"]["properties"]}
+    assert props["mlmodel:signature:signer"] == fx.IDENTITY and props["mlmodel:signature:method"] == "sigstore"
 
 
 def test_sigstore_tampered_file_fails(signed):
