@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 IDENTITY = "release@models.example"
@@ -34,6 +34,17 @@ def b64(data: bytes) -> str:
 
 def spki(key) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def log_sign(key, data: bytes) -> bytes:
+    """A log's signature: ECDSA with SHA-256 (Rekor's and CT's P-256 keys) or Ed25519."""
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key.sign(data)
+    return key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def key_details(key) -> str:
+    return "PKIX_ED25519" if isinstance(key, ed25519.Ed25519PrivateKey) else "PKIX_ECDSA_P256_SHA_256"
 
 
 def der_utf8(text: str) -> bytes:
@@ -100,7 +111,7 @@ class Sigstore:
     def trust_config(self) -> dict:
         def log(key, url: str) -> dict:
             return {"baseUrl": url, "hashAlgorithm": "SHA2_256",
-                    "publicKey": {"rawBytes": b64(spki(key)), "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                    "publicKey": {"rawBytes": b64(spki(key)), "keyDetails": key_details(key),
                                   "validFor": {"start": "2025-01-01T00:00:00Z"}},
                     "logId": {"keyId": b64(hashlib.sha256(spki(key)).digest())}}
         der = lambda c: {"rawBytes": b64(c.public_bytes(serialization.Encoding.DER))}  # noqa: E731
@@ -190,12 +201,11 @@ class Sigstore:
         set_payload = json.dumps({"body": b64(raw), "integratedTime": integrated, "logID": log_id.hex(),
                                   "logIndex": index}, sort_keys=True, separators=(",", ":")).encode()
         note = f"{self.origin}\n{len(leaves)}\n{b64(root)}\n"
-        note_sig = self.rekor_key.sign(note.encode(), ec.ECDSA(hashes.SHA256()))
+        note_sig = log_sign(self.rekor_key, note.encode())
         checkpoint = note + "\n\u2014 " + self.origin.split(" ")[0] + " " + b64(log_id[:4] + note_sig) + "\n"
         return {"logIndex": str(index), "logId": {"keyId": b64(log_id)},
                 "kindVersion": {"kind": "dsse", "version": "0.0.1"}, "integratedTime": str(integrated),
-                "inclusionPromise": {"signedEntryTimestamp": b64(self.rekor_key.sign(set_payload,
-                                                                                     ec.ECDSA(hashes.SHA256())))},
+                "inclusionPromise": {"signedEntryTimestamp": b64(log_sign(self.rekor_key, set_payload))},
                 "inclusionProof": {"logIndex": str(position), "rootHash": b64(root), "treeSize": str(len(leaves)),
                                    "hashes": [b64(h) for h in audit_path(position, leaves)],
                                    "checkpoint": {"envelope": checkpoint}},

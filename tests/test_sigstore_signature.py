@@ -95,6 +95,10 @@ def other_log(b):
     entry(b)["logId"]["keyId"] = base64.b64encode(b"\x01" * 32).decode()
 
 
+def no_promise(b):
+    del entry(b)["inclusionPromise"]
+
+
 def rekor_v2(b):
     entry(b)["kindVersion"] = {"kind": "hashedrekord", "version": "0.0.2"}
 
@@ -114,6 +118,7 @@ MUTATIONS: dict[str, tuple[Callable[[dict], None], str]] = {
     "integrated time not the signed one": (forged_time, "inclusion promise"),
     "entry from an unpinned log": (other_log, "does not pin"),
     "Rekor v2 entry": (rekor_v2, "not verified offline"),
+    "no inclusion promise": (no_promise, "RFC 3161 timestamps instead are not verified offline"),
     "envelope altered after logging": (altered_payload, "another payload"),
 }
 
@@ -170,6 +175,20 @@ def test_wrong_signer_fails_both(world, tmp_path, case):
         verify(decl(sig, trust, identity, issuer), shipped(model), Path("/"))
     line = exc.value.one_line()
     assert "\n" not in line and line.startswith(f"{sig}: ") and words in line, line
+
+
+def test_ed25519_log_key_passes_both(world, tmp_path):
+    """A log with an Ed25519 key (the trusted-root format allows PKIX_ED25519): both verifiers accept it."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    s, d, model, trust = world
+    other = fx.Sigstore(fulcio=s.fulcio, ct_key=s.ct_key, rekor_key=ed25519.Ed25519PrivateKey.generate())
+    t = other.write_trust(tmp_path / "trust.json")
+    other.sign(model, tmp_path / "model.sig")
+    fx.oracle(model, tmp_path / "model.sig", t)
+    assert verify(decl(tmp_path / "model.sig", t), shipped(model), Path("/")).signer == fx.IDENTITY
+    with pytest.raises(SignatureError):  # and the other log's trust root does not vouch for it
+        verify(decl(tmp_path / "model.sig", trust), shipped(model), Path("/"))
 
 
 def test_tampered_file_fails_naming_it(world, tmp_path):

@@ -282,6 +282,9 @@ def verify_log_entry(entry: Any, trust: TrustRoot, where: str) -> tuple[bytes, d
     index = _int(entry, "logIndex", where)
     integrated = _int(entry, "integratedTime", where)
     promise = entry.get("inclusionPromise")
+    if promise is None:
+        raise _fail(where, "the tlog entry has no inclusion promise (the log's signed time); bundles that rely "
+                           "on RFC 3161 timestamps instead are not verified offline")
     set_sig = _b64(promise.get("signedEntryTimestamp") if isinstance(promise, dict) else None, where,
                    "inclusionPromise.signedEntryTimestamp")
     if not signature_ok(log.key, set_sig, _canonical_set_payload(body, integrated, log_id, index)):
