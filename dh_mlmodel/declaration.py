@@ -334,7 +334,7 @@ BASE_KEYS = ("name", "license", "category", "package", "section", "replaceable")
 DATASET_KEYS = ("name", "license", "availability", "url", "withheld", "copyright", "package")
 CODE_KEYS = ("url", "license", "completeness", "non-free-toolchain", "upstream-fine-tunes")
 PICKLE_KEYS = ("file", "callables", "reason")
-SIGNATURE_KEYS = ("file", "method", "public-key", "ca", "ignore")
+SIGNATURE_KEYS = ("file", "method", "public-key", "ca", "ignore", "identity", "issuer", "trust-config")
 
 
 def _line(node: yaml.Node) -> int:
@@ -453,7 +453,8 @@ def _read_pickle_allow(r: _Reader, node: yaml.Node, key: str) -> PickleAllow:
 
 
 def _read_signature(r: _Reader, node: yaml.Node, key: str) -> object:
-    """signature: {file, method: key | certificate | sigstore, public-key | ca, ignore} (docs/provenance.md)."""
+    """signature: {file, method: key | certificate | sigstore, public-key | ca | identity+issuer+trust-config,
+    ignore} (docs/provenance.md)."""
     from .deliver.signature import METHODS, SignatureDecl
 
     m = r.mapping(node, key, SIGNATURE_KEYS)
@@ -461,14 +462,21 @@ def _read_signature(r: _Reader, node: yaml.Node, key: str) -> object:
         if k not in m:
             raise r.fail(node, key, f"a signature needs file and method (missing {k})")
     method = r.choice(m["method"][1], f"{key}.method", METHODS)
-    need = {"key": "public-key", "certificate": "ca"}.get(method)
-    if need and need not in m:
-        raise r.fail(node, key, f"method {method} needs {need}")
+    need = {"key": ("public-key",), "certificate": ("ca",), "sigstore": ("identity", "issuer", "trust-config")}[method]
+    for k in need:
+        if k not in m:
+            raise r.fail(node, key, f"method {method} needs {' and '.join(need)} (missing {k})")
+    for k in sorted(set(m) & {"public-key", "ca", "identity", "issuer", "trust-config"} - set(need)):
+        raise r.fail(m[k][1], f"{key}.{k}", f"{k} does not apply to method {method}")
     paths = lambda k: tuple(_relative_path(r, n, f"{key}.{k}[{i}]") for i, n in enumerate(r.sequence(m[k][1], f"{key}.{k}"))) \
         if isinstance(m[k][1], yaml.SequenceNode) else (_relative_path(r, m[k][1], f"{key}.{k}"),)
     return SignatureDecl(file=_relative_path(r, m["file"][1], f"{key}.file"), method=method,
                          public_key=_relative_path(r, m["public-key"][1], f"{key}.public-key") if "public-key" in m else None,
                          ca=paths("ca") if "ca" in m else (), ignore=paths("ignore") if "ignore" in m else (),
+                         identity=r.string(m["identity"][1], f"{key}.identity") if "identity" in m else None,
+                         issuer=r.string(m["issuer"][1], f"{key}.issuer") if "issuer" in m else None,
+                         trust_config=_relative_path(r, m["trust-config"][1], f"{key}.trust-config")
+                         if "trust-config" in m else None,
                          line=_line(node))
 
 

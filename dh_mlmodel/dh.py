@@ -276,6 +276,8 @@ def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Tra
             "path": rel_dest,
             "source": (m.directory / p.relpath).as_posix().removeprefix("./"),
             "role": p.role, "format": p.format, "size": facts.artifact.size, "sha256": facts.sha256})
+    if signed and signed.outside:
+        _keep_signed_docs(ctx, m, txn, signed, files_by_pkg, md5_lines)
     verdict = m.verdict.to_json()
     for pkg in sorted(files_by_pkg):
         extra = {"downgraded": [f.to_json() for f in m.downgraded]} if m.downgraded else {}
@@ -305,6 +307,27 @@ def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Tra
             txn.write(root / rel, data)
             md5_lines.setdefault(pkg, []).append(md5sums.line(hashlib.md5(data, usedforsecurity=False).hexdigest(), rel))
     return {pkg: [f["path"] for f in files] for pkg, files in files_by_pkg.items()}
+
+
+def _keep_signed_docs(ctx: DhContext, m: PlannedModel, txn: Transaction, signed: signature.Verified,
+                      files_by_pkg: dict[str, list[dict]], md5_lines: dict[str, list[str]]) -> None:
+    """Signed files that go to the -doc package (the card) are also installed in the model directory of each
+    package with weights: `model_signing verify` on that directory needs every file its manifest lists."""
+    facts_by_path = {f.artifact.relpath: f for f in m.files}
+    formats = {p.relpath: p.format for p in m.placements}
+    for pkg in sorted(files_by_pkg):
+        if not any(f["role"] == "weights" for f in files_by_pkg[pkg]):
+            continue
+        for rel in signed.outside:
+            facts = facts_by_path[rel]
+            dest = ctx.tmpdir_for(pkg) / MODEL_ROOT / m.name / rel
+            txn.install(facts.artifact.path, dest)
+            rel_dest = dest.relative_to(ctx.tmpdir_for(pkg)).as_posix()
+            if facts.md5:
+                md5_lines.setdefault(pkg, []).append(md5sums.line(facts.md5, rel_dest))
+            files_by_pkg[pkg].append({"path": rel_dest, "source": (m.directory / rel).as_posix().removeprefix("./"),
+                                      "role": "docs", "format": formats.get(rel), "size": facts.artifact.size,
+                                      "sha256": facts.sha256})
 
 
 def signature_relpath(model: str) -> str:

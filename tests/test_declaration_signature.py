@@ -22,6 +22,13 @@ def test_key_and_certificate_forms():
     assert s.method == "certificate" and s.ca == ("debian/upstream/ca.pem",)
 
 
+def test_sigstore_form():
+    s = parse("file: debian/upstream/m.sig\nmethod: sigstore\nidentity: release@models.example\n"
+              "issuer: https://accounts.example\ntrust-config: debian/upstream/trusted_root.json")
+    assert (s.method, s.identity, s.issuer, s.trust_config) == (
+        "sigstore", "release@models.example", "https://accounts.example", "debian/upstream/trusted_root.json")
+
+
 def test_absent_is_none():
     text = "format: 1\nmodels:\n  - name: m\n"
     assert parse_declaration(text, Path("debian/mlmodel.yaml")).models[0].signature is None
@@ -36,6 +43,12 @@ def test_absent_is_none():
     ("file: ../s.sig\nmethod: key\npublic-key: k.pub", ("relative path",)),
     ("file: s.sig\nmethod: key\npublic-key: k.pub\nignore: [../x]", ("relative path",)),
     ("file: s.sig\nmethod: key\npublic-key: k.pub\nidentity: x", ("identity",)),
+    ("file: s.sig\nmethod: sigstore\nidentity: a@b\nissuer: https://i", ("needs identity and issuer and trust-config",
+                                                                       "missing trust-config")),
+    ("file: s.sig\nmethod: sigstore\nissuer: https://i\ntrust-config: t.json", ("missing identity",)),
+    ("file: s.sig\nmethod: sigstore\nidentity: a@b\nissuer: https://i\ntrust-config: ../t.json", ("relative path",)),
+    ("file: s.sig\nmethod: sigstore\nidentity: a@b\nissuer: https://i\ntrust-config: t.json\npublic-key: k.pub",
+     ("public-key does not apply to method sigstore",)),
 ])
 def test_errors_are_one_line(sig, words):
     with pytest.raises(DeclarationError) as exc:

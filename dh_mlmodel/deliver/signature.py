@@ -20,9 +20,9 @@ Why not the model-signing library: dh_mlmodel runs under Debian's
 /usr/bin/python3, where model-signing and sigstore are not packaged; the
 envelope is small and its format fixed, so we verify it with the stdlib and
 python3-cryptography (packaged in Debian 12 and 13), imported only when a
-model declares a signature.  Sigstore bundles (method `sigstore`) are not
-verified yet: that needs the Rekor inclusion proof and Fulcio chain against
-a pinned trust root, and is refused in one line (docs/provenance.md).
+model declares a signature.  Method `sigstore` checks the Fulcio certificate,
+its identity and issuer, and the Rekor entry with its inclusion proof against
+the declared trust configuration, offline (deliver/sigstore.py).
 """
 from __future__ import annotations
 
@@ -54,6 +54,9 @@ class SignatureDecl:
     public_key: str | None = None  # method key: PEM public key file
     ca: tuple[str, ...] = ()  # method certificate: PEM CA certificate files (trust anchors)
     ignore: tuple[str, ...] = ()  # installed model files the signature need not cover
+    identity: str | None = None  # method sigstore: the certificate's SAN (e-mail, URI)
+    issuer: str | None = None  # method sigstore: the OIDC issuer Fulcio recorded
+    trust_config: str | None = None  # method sigstore: pinned trusted_root.json / ClientTrustConfig
     line: int = 0
 
 
@@ -64,10 +67,11 @@ class Verified:
     manifest_digest: str  # sha256:<hex>, the statement's subject digest
     files: int  # how many files the manifest lists
     outside: tuple[str, ...] = ()  # signed files installed outside the model directory (documentation)
+    details: tuple[tuple[str, Any], ...] = ()  # method sigstore: issuer, log index, integrated time
 
     def to_json(self, installed_as: str) -> dict[str, Any]:
         out: dict[str, Any] = {"method": self.method, "signer": self.signer, "manifest_digest": self.manifest_digest,
-                               "files": self.files, "signature": installed_as}
+                               "files": self.files, "signature": installed_as, **dict(self.details)}
         if self.outside:
             out["outside_model_dir"] = list(self.outside)
         return out
@@ -230,22 +234,31 @@ def verify(decl: SignatureDecl, shipped: Mapping[str, str | None], source_root: 
     the model directory); `elsewhere` are model files installed outside it (documentation), which may be
     signed, with the same sha256, but need not be."""
     where = decl.file
-    if decl.method == "sigstore":
-        raise _fail(where, "method sigstore is not verified offline yet; use key or certificate")
     try:
         import cryptography  # noqa: F401  (python3-cryptography: only a signed model needs it)
     except ImportError:
         raise _fail(where, "verifying a signature needs python3-cryptography (add it to Build-Depends)") from None
     bundle, payload, signature = read_bundle(source_root / decl.file, where)
     signed = pae(PAYLOAD_TYPE, payload)
-    if decl.method == "key":
+    details: tuple[tuple[str, Any], ...] = ()
+    if decl.method == "sigstore":
+        from . import sigstore
+
+        if not (decl.identity and decl.issuer and decl.trust_config):
+            raise _fail(where, "method sigstore needs identity, issuer and trust-config")
+        leaf, facts = sigstore.verify_bundle(bundle, payload, signature, source_root / decl.trust_config,
+                                             decl.trust_config, decl.identity, decl.issuer, where, _signed_by, _is_ca)
+        if not _ec_verify(leaf.public_key(), signature, signed):
+            raise _fail(where, f"wrong signer: the signature does not verify with the certificate of {decl.identity}")
+        signer, details = decl.identity, tuple(sorted(facts.items()))
+    elif decl.method == "key":
         if not decl.public_key:
             raise _fail(where, "method key needs public-key")
         key = _load_pem(source_root / decl.public_key, decl.public_key, "key")
         if not _ec_verify(key, signature, signed):
             raise _fail(where, f"wrong signer: the signature does not verify with {decl.public_key} (or the envelope was altered)")
         signer = _key_fingerprint(key)
-    else:
+    else:  # certificate
         if not decl.ca:
             raise _fail(where, "method certificate needs ca (the CA certificates to trust)")
         anchors = [_load_pem(source_root / c, c, "certificate") for c in decl.ca]
@@ -256,7 +269,7 @@ def verify(decl: SignatureDecl, shipped: Mapping[str, str | None], source_root: 
     digest, resources, _ = _statement(payload, where)
     _check_coverage(where, dict(resources), shipped, decl.ignore, elsewhere or {})
     outside = tuple(sorted(set(dict(resources)) & set(elsewhere or {})))
-    return Verified(decl.method, signer, "sha256:" + digest, len(resources), outside)
+    return Verified(decl.method, signer, "sha256:" + digest, len(resources), outside, details)
 
 
 def _check_coverage(where: str, signed: Mapping[str, str], shipped: Mapping[str, str | None],

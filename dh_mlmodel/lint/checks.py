@@ -389,8 +389,21 @@ def copyright_checks(scan: PackageScan) -> list[Hint]:
 
 # -- across the packages of one input set -----------------------------------------
 
+def _signed_doc_copies(group: InputGroup) -> set[str]:
+    """Model-directory copies of signed documentation (dh_mlmodel keeps them for `model_signing verify`)."""
+    out = set()
+    for scan in group.packages:
+        for _, r in _records(scan):
+            sig = r.get("signature")
+            rels = sig.get("outside_model_dir") if isinstance(sig, dict) else None
+            if isinstance(rels, list) and isinstance(r.get("model"), str):
+                out.update(f"{MODEL_ROOT}{r['model']}/{rel}" for rel in rels if isinstance(rel, str))
+    return out
+
+
 def duplicate_files(group: InputGroup) -> list[Hint]:
     seen: dict[str, tuple[str, str]] = {}
+    kept = _signed_doc_copies(group)
     out = []
     for scan in sorted(group.packages, key=lambda s: s.package):
         listed = {f.get("path") for _, r in _records(scan) for f in r.get("files", []) if isinstance(f, dict)}
@@ -398,7 +411,7 @@ def duplicate_files(group: InputGroup) -> list[Hint]:
             if shipped.member.size == 0 or not (model_of(path) or path in listed):
                 continue
             first = seen.setdefault(shipped.sha256, (scan.package, path))
-            if first != (scan.package, path):
+            if first != (scan.package, path) and not {first[1], path} & kept:
                 out.append(Hint("mlmodel-duplicate-file", scan.package, pointer=path,
                                 note=f"same bytes as {first[0]}:{first[1]}" if first[0] != scan.package
                                 else f"same bytes as {first[1]}"))

@@ -177,10 +177,75 @@ def test_certificate_method(signed):
     one_line_failure(dh_mlmodel(signed), "wrong signer", "CN=leaf")
 
 
-def test_sigstore_method_refused_in_one_line(signed):
-    sign(signed, "key", signed / "debian/upstream")
-    declare(signed, "      file: debian/upstream/demo-embed.sig\n      method: sigstore\n")
-    one_line_failure(dh_mlmodel(signed), "sigstore")
+SIGSTORE_DECL = ("      file: debian/upstream/demo-embed.sig\n      method: sigstore\n"
+                 "      identity: {identity}\n      issuer: {issuer}\n"
+                 "      trust-config: debian/upstream/trusted_root.json\n")
+
+
+def sigstore_signed(src: Path, identity: str = "", issuer: str = "", **sign):
+    """The demo signed by a local Sigstore (tests/sigstore_fixture.py), its trust configuration pinned."""
+    import sigstore_fixture as fx
+
+    s = fx.Sigstore()
+    up = src / "debian/upstream"
+    s.write_trust(up / "trusted_root.json")
+    s.sign(src / "model", up / "demo-embed.sig", **sign)
+    if not sign:  # the bundle is valid: sigstore-python says so (tests/test_sigstore_signature.py for the rest)
+        fx.oracle(src / "model", up / "demo-embed.sig", up / "trusted_root.json")
+    declare(src, SIGSTORE_DECL.format(identity=identity or fx.IDENTITY, issuer=issuer or fx.ISSUER))
+    return fx
+
+
+def test_sigstore_signed_build_records_method_and_signer(signed):
+    fx = sigstore_signed(signed)
+    proc = dh_mlmodel(signed)
+    assert proc.returncode == 0, proc.stderr
+    sig = json.loads((signed / RECORD).read_text())["signature"]
+    assert (sig["method"], sig["signer"], sig["issuer"]) == ("sigstore", fx.IDENTITY, fx.ISSUER)
+    assert sig["files"] == 4 and sig["log_index"] == 1004 and sig["integrated_time"] == "2026-03-01T12:00:00Z"
+    assert (signed / "debian/demo-embed" / SIG).read_bytes() == (signed / "debian/upstream/demo-embed.sig").read_bytes()
+    meta = signed / "debian/demo-embed/usr/share/mlmodel/demo-embed/.mlmodel"
+    (note,) = [e for e in json.loads((meta / "demo-embed.spdx.json").read_text())["@graph"] if e["type"] == "Annotation"]
+    assert json.loads(note["statement"])["oms_signature"]["issuer"] == fx.ISSUER
+    props = {p["name"]: p["value"] for p in json.loads((meta / "demo-embed.cdx.json").read_text())
+             ["metadata"]["component"]["properties"]}
+    assert props["mlmodel:signature:signer"] == fx.IDENTITY and props["mlmodel:signature:method"] == "sigstore"
+
+
+def test_sigstore_tampered_file_fails(signed):
+    sigstore_signed(signed)
+    with open(signed / "model/config.json", "a") as fh:
+        fh.write(" ")
+    one_line_failure(dh_mlmodel(signed), "config.json", "sha256 differs", "demo-embed.sig")
+    assert not (signed / RECORD).exists()
+
+
+def test_sigstore_wrong_identity_fails(signed):
+    sigstore_signed(signed, identity="someone@else.example")
+    one_line_failure(dh_mlmodel(signed), "debian/upstream/demo-embed.sig", "wrong signer", "someone@else.example")
+
+
+def test_sigstore_wrong_issuer_fails(signed):
+    sigstore_signed(signed, issuer="https://accounts.else.example")
+    one_line_failure(dh_mlmodel(signed), "debian/upstream/demo-embed.sig", "wrong issuer")
+
+
+def test_sigstore_broken_inclusion_proof_fails(signed):
+    sigstore_signed(signed)
+    path = signed / "debian/upstream/demo-embed.sig"
+    bundle = json.loads(path.read_text())
+    hashes = bundle["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["hashes"]
+    hashes[0] = hashes[0][:-4] + ("AAA=" if not hashes[0].endswith("AAA=") else "BBB=")
+    path.write_text(json.dumps(bundle))
+    one_line_failure(dh_mlmodel(signed), "debian/upstream/demo-embed.sig", "inclusion proof")
+
+
+def test_sigstore_certificate_from_another_ca_fails(signed):
+    import sigstore_fixture as fx
+
+    sigstore_signed(signed, ca=fx.Authority("rogue"))
+    one_line_failure(dh_mlmodel(signed), "debian/upstream/demo-embed.sig", "wrong signer",
+                     "not issued by a CA of the trust configuration")
 
 
 def test_garbage_signature_file_fails_in_one_line(signed):
