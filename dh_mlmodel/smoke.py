@@ -242,8 +242,10 @@ def run_torch(path: Path, context: dict) -> str:
 # joblib (scikit-learn) --------------------------------------------------------------
 
 def _accepted_callables(record: dict, entry: dict) -> set[str]:
+    """What the maintainer accepted (pickle-allow) for this file; the record names it relative to the model directory."""
+    in_model = entry.get("path", "").removeprefix(f"usr/share/mlmodel/{record.get('model')}/")
     return {a["callable"] for a in record.get("accepted", [])
-            if a.get("file") in (entry.get("source"), entry.get("path")) and a.get("callable")}
+            if a.get("file") in (in_model, entry.get("source")) and isinstance(a.get("callable"), str)}
 
 
 def run_joblib(path: Path, context: dict) -> str:
@@ -268,21 +270,44 @@ def run_joblib(path: Path, context: dict) -> str:
 
 
 def _restricted_joblib_load(path: Path, accepted: set[str], numpy_pickle) -> Any:
-    """joblib's unpickler, resolving only the weights-only allowlist and the record's accepted callables."""
+    """joblib.load, its unpickler resolving only the weights-only allowlist and the record's accepted callables.
+
+    joblib's own paths around a restricted find_class are closed too: an object-dtype array, which
+    joblib reads with a plain pickle.load, and the joblib < 0.10 format (load_compatibility, another
+    unpickler).  joblib.load looks both up in its module at call time: swapped for this call only.
+    """
     from .risk.allowlist import classify
 
-    class Unpickler(numpy_pickle.NumpyUnpickler):
+    base = numpy_pickle.NumpyUnpickler
+
+    class Unpickler(base):
         def find_class(self, module, name):
             kind, _ = classify(module, name)
             if kind == "allowed" or (kind != "dangerous" and f"{module}.{name}" in accepted):
                 return super().find_class(module, name)
             raise pickle.UnpicklingError(f"{module}.{name} is not accepted in the record")
 
+        def load_build(self):
+            obj, state = self.stack[-2], self.stack[-1]
+            dtype = state.get("dtype") if isinstance(obj, numpy_pickle.NumpyArrayWrapper) and isinstance(state, dict) else None
+            if getattr(dtype, "hasobject", False):
+                raise pickle.UnpicklingError("an object-dtype array, which joblib unpickles unrestricted")
+            base.load_build(self)
+
+        dispatch = dict(base.dispatch)
+        dispatch[pickle.BUILD[0]] = load_build
+
+    def refuse_compat(*_args, **_kwargs):
+        raise pickle.UnpicklingError("the joblib < 0.10 format, which joblib reads with another unpickler")
+
+    saved = numpy_pickle.NumpyUnpickler, numpy_pickle.load_compatibility
+    numpy_pickle.NumpyUnpickler, numpy_pickle.load_compatibility = Unpickler, refuse_compat
     try:
-        with open(path, "rb") as f, numpy_pickle._read_fileobject(f, str(path), None) as stream:
-            return Unpickler(str(path), stream, mmap_mode=None).load()
+        return numpy_pickle.load(str(path))
     except Exception as exc:
         raise Fail(f"joblib cannot load it: {_short(exc)}") from None
+    finally:
+        numpy_pickle.NumpyUnpickler, numpy_pickle.load_compatibility = saved
 
 
 RUNNERS: dict[str, Callable[[Path, dict], str]] = {

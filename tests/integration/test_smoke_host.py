@@ -26,9 +26,20 @@ MODELS = ("smk-st", "smk-onnx", "smk-pt", "smk-gguf")
 RELEASE = host_release()
 
 
-def mlmodel(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", *args], cwd=TOP, capture_output=True, text=True,
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, which sees only Debian's python3-* packages (not the venv's PyPI ones)
+
+
+def mlmodel(*args: str, python: str = sys.executable) -> subprocess.CompletedProcess:
+    return subprocess.run([python, "-m", "dh_mlmodel.cli", *args], cwd=TOP, capture_output=True, text=True,
                           env=intree_env({"PYTHONPATH": str(TOP)}))
+
+
+def system_python(code: str) -> None:
+    """CODE under Debian's python3 (with python3-sklearn and python3-joblib), warnings off."""
+    proc = subprocess.run([SYSTEM_PYTHON, "-W", "ignore", "-c", code], capture_output=True, text=True)
+    if proc.returncode:
+        pytest.skip(f"Debian's python3 cannot run the scikit-learn step (python3-sklearn: tools/setup): "
+                    f"{proc.stderr.strip().splitlines()[-1:]}")
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +140,78 @@ def test_package_without_weights_is_a_skip_not_a_pass(installed, tmp_path):
         (record_dir / "smk-st-doc.json").unlink()
     assert proc.returncode == 77
     assert proc.stdout == "smk-st-doc: smk-st: skipped: no weights in this package: nothing to load\n"
+
+
+SKLEARN_YAML = """format: 1
+models:
+""" + free_model_yaml("skl-lr", "skl-lr", """    pickle-allow:
+      - file: "*model.joblib"
+        callables: [sklearn.linear_model._logistic.LogisticRegression]
+        reason: "scikit-learn's own estimator class, fitted by the test"
+""")
+
+
+@pytest.fixture(scope="module")
+def sklearn_installed(tmp_path_factory) -> Path:
+    """A fitted LogisticRegression dumped with joblib, its class accepted with pickle-allow, built and unpacked."""
+    work = tmp_path_factory.mktemp("sklearn")
+    src = make_source(work, "skl", [("skl-lr", None)], SKLEARN_YAML)
+    (src / "skl-lr").mkdir()
+    system_python(f"""
+import joblib, numpy as np
+from sklearn.linear_model import LogisticRegression
+x = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+joblib.dump(LogisticRegression().fit(x, np.array([0, 1, 1, 0])), {str(src / "skl-lr/model.joblib")!r})
+""")
+    finish_source(src)
+    dpkg_buildpackage(src, "-b")
+    root = work / "root"
+    for deb in sorted(work.glob("*.deb")):
+        deb_extract(deb, root)
+    return root
+
+
+def test_accepted_joblib_loads_and_predicts(sklearn_installed):
+    record = json.loads((sklearn_installed / "usr/share/mlmodel/skl-lr/.mlmodel/skl-lr.json").read_text())
+    assert [a["callable"] for a in record["accepted"]] == ["sklearn.linear_model._logistic.LogisticRegression"]
+    proc = mlmodel("smoke", "--root", str(sklearn_installed), "skl-lr", python=SYSTEM_PYTHON)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout == ("skl-lr: skl-lr: ok: model.joblib: joblib: LogisticRegression.predict on 2 feature(s) "
+                           "-> [1], finite\n")
+
+
+def test_joblib_without_acceptance_is_not_loaded(sklearn_installed, tmp_path):
+    root = tmp_path / "root"
+    subprocess.run(["cp", "-a", str(sklearn_installed), str(root)], check=True)
+    path = root / "usr/share/mlmodel/skl-lr/.mlmodel/skl-lr.json"
+    record = json.loads(path.read_text())
+    del record["accepted"]
+    path.write_text(json.dumps(record))
+    proc = mlmodel("smoke", "--root", str(root), "skl-lr", python=SYSTEM_PYTHON)
+    assert proc.returncode == 77
+    assert "skipped: model.joblib: its pickle imports were not accepted with pickle-allow" in proc.stdout
+
+
+def test_joblib_loader_resolves_only_what_the_record_accepts(sklearn_installed, tmp_path):
+    """The installed file swapped for a payload (posix.system): the smoke loader refuses it, nothing runs."""
+    root = tmp_path / "root"
+    subprocess.run(["cp", "-a", str(sklearn_installed), str(root)], check=True)
+    marker = tmp_path / "ran"
+    payload = (b"\x80\x04cposix\nsystem\n" + b"X" + len(f"touch {marker}").to_bytes(4, "little")
+               + f"touch {marker}".encode() + b"\x85R.")
+    (root / "usr/share/mlmodel/skl-lr/model.joblib").write_bytes(payload)
+    proc = mlmodel("smoke", "--root", str(root), "skl-lr", python=SYSTEM_PYTHON)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "failed: model.joblib: joblib cannot load it: posix.system is not accepted in the record" in proc.stdout
+    assert not marker.exists()
+
+
+def test_joblib_object_arrays_are_not_unpickled(sklearn_installed, tmp_path):
+    """joblib reads an object-dtype array with a plain pickle.load, past any find_class: refused."""
+    root = tmp_path / "root"
+    subprocess.run(["cp", "-a", str(sklearn_installed), str(root)], check=True)
+    target = root / "usr/share/mlmodel/skl-lr/model.joblib"
+    system_python(f"import joblib, numpy as np; joblib.dump({{'a': np.array([{{'k': 1}}], dtype=object)}}, {str(target)!r})")
+    proc = mlmodel("smoke", "--root", str(root), "skl-lr", python=SYSTEM_PYTHON)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "joblib cannot load it: an object-dtype array, which joblib unpickles unrestricted" in proc.stdout
