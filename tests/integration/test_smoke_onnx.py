@@ -9,13 +9,15 @@ the same way, so the package record's sha256 matches the broken bytes: `mlmodel
 verify` passes and `mlmodel smoke` fails.  Debian 12 has no python3-onnxruntime:
 there all of it runs inside a Debian 13 root made with mmdebstrap and cached
 under /var/tmp/dh-mlmodel-roots (debroot.py); on a Debian 13 host, on the host.
-A root that cannot be made is a skip, which CI=true turns into a failure.
+A root that cannot be made is a skip, which CI=true turns into a failure (the last
+test shows it).  DH_MLMODEL_SMOKE_IN_ROOT=1 uses the root on a Debian 13 host too.
 """
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -95,7 +97,7 @@ class Place:
     """Where the packages are built and installed: the Debian 13 host itself, or a Debian 13 root."""
 
     def __init__(self, tmp_path: Path):
-        self.on_host = host_release() == "13"
+        self.on_host = host_release() == "13" and os.environ.get("DH_MLMODEL_SMOKE_IN_ROOT") != "1"
         self.root = None
         if self.on_host:
             self.work, self.inside, self.tree = tmp_path, tmp_path, TOP
@@ -165,3 +167,17 @@ def test_generated_autopkgtest_runs_onnx_models_with_debian_onnxruntime(tmp_path
         place.cleanup(list(sources))
     print(f"\nsmoke-onnx: {'host' if place.on_host else f'root made in {place.made_in:.0f} s'}, "
           f"builds and tests {time.monotonic() - started:.0f} s")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a root needs root (CI runs as root)")
+def test_a_root_that_cannot_be_made_fails_under_ci(tmp_path, corpus):  # noqa: F811
+    corpus / "basic-pitch"  # fetched here, so that the run below fails for the root and nothing else
+    env = dict(os.environ, CI="true", DH_MLMODEL_SMOKE_IN_ROOT="1", FRESH_ROOT_DIR=str(tmp_path / "roots"),
+               DH_MLMODEL_MIRROR="http://127.0.0.1:9/debian")
+    env.pop("DH_MLMODEL_ALLOW_SKIP", None)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rfEs", "-p", "no:cacheprovider", f"{__file__}::"
+                           "test_generated_autopkgtest_runs_onnx_models_with_debian_onnxruntime"],
+                          cwd=Path(__file__).parent.parent, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert "1 failed" in proc.stdout and " skipped" not in proc.stdout
+    assert "no Debian 13 root for the ONNX smoke test: mmdebstrap trixie failed" in proc.stdout
