@@ -181,11 +181,15 @@ def _config(path: Path) -> dict:
     return {}
 
 
+def _positive(value: Any) -> bool:
+    return type(value) is int and value > 0  # not bool: config.json is hostile metadata too
+
+
 def _embedding_pass(tensors: dict[str, Any], config: dict, torch) -> str:
     """With config.json's vocab_size and hidden size: look up tokens in the (vocab, hidden) embedding matrix."""
     vocab = config.get("vocab_size")
-    hidden = next((config[k] for k in ("hidden_size", "d_model", "n_embd", "dim") if isinstance(config.get(k), int)), None)
-    if not isinstance(vocab, int) or hidden is None:
+    hidden = next((config[k] for k in ("hidden_size", "d_model", "n_embd", "dim") if _positive(config.get(k))), None)
+    if not _positive(vocab) or hidden is None:
         return ""
     name = next((n for n, t in sorted(tensors.items()) if tuple(t.shape) == (vocab, hidden)), None)
     if name is None:
@@ -323,8 +327,20 @@ def _short(exc: BaseException) -> str:
 
 # --- records -------------------------------------------------------------------------
 
+def _installed_path(root: Path, record: dict, entry: dict) -> Path | None:
+    """The file a record entry names, only inside its model's directory (a record is read, not trusted)."""
+    rel = str(entry.get("path", ""))
+    model = str(record.get("model", ""))
+    inside = rel.startswith(f"usr/share/mlmodel/{model}/") and "/" not in model and model not in ("", ".", "..")
+    if not inside or ".." in rel.split("/"):
+        return None
+    return root / rel
+
+
 def smoke_file(root: Path, record: dict, entry: dict) -> Result:
-    path = root / entry["path"]
+    path = _installed_path(root, record, entry)
+    if path is None:
+        return Result("failed", f"{entry.get('path')!r}: outside /usr/share/mlmodel/{record.get('model')}/")
     fmt = entry.get("format")
     runner = RUNNERS.get(fmt)
     if runner is None:
@@ -338,6 +354,8 @@ def smoke_file(root: Path, record: dict, entry: dict) -> Result:
         return Result("skipped", f"{path.name}: {exc}")
     except (Fail, MLModelError) as exc:
         return Result("failed", f"{path.name}: {exc}")
+    except Exception as exc:  # a runtime's own error on a file it was given: that file's failure, not a traceback
+        return Result("failed", f"{path.name}: {type(exc).__name__}: {_short(exc)}")
 
 
 STATUS_ORDER = ("failed", "skipped", "ok")
@@ -364,9 +382,14 @@ def smoke_packages(root: Path, packages: list[str]) -> tuple[list[str], int]:
         for path, record in records:
             result = smoke_record(root, record)
             statuses.add(result.status)
-            lines.append(f"{package}: {path.parent.parent.name}: {result.status}: {result.detail}")
+            lines.append(printable(f"{package}: {path.parent.parent.name}: {result.status}: {result.detail}"))
     code = EXIT_FAILED if "failed" in statuses else EXIT_SKIPPED if "skipped" in statuses else EXIT_OK
     return lines, code
+
+
+def printable(line: str) -> str:
+    """One line whatever the names in it hold (tensor and output names are the model's own metadata)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
 
 
 def runtime_packages(formats) -> list[str]:

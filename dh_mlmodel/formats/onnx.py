@@ -218,7 +218,7 @@ def _dims(r: BoundedReader, span: tuple[int, int]) -> list[int | str | None]:
             dim: int | str | None = None
             for n, w, v in pb.sub_fields(r, value, "dim"):
                 if n == 1 and w == pb.VARINT:
-                    dim = v
+                    dim = v - (1 << 64) if v >= 1 << 63 else v  # int64: -1 is written as 2**64 - 1
                 elif n == 2 and w == pb.LEN:
                     dim = pb.read_string(r, v, "dim_param")
             dims.append(dim)
