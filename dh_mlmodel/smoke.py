@@ -44,7 +44,10 @@ NO_RUNTIME = {
 # torch.load(weights_only=True) before 2.6 could still run code (CVE-2025-32434; Debian 12 has 1.13).
 TORCH_WEIGHTS_ONLY_SAFE = (2, 6)
 MAX_INPUT_ELEMENTS = 1 << 24  # a declared input larger than this is not synthesised (the shape is hostile metadata)
-SYMBOLIC_BATCH, SYMBOLIC_OTHER = 1, 32  # values for an ONNX input's symbolic dims: leading one, then the others
+# An ONNX input's symbolic dims: 1 for a batch (the leading dim, or a name with "batch" in it), and for the
+# others the first of these that runs: 32, then 512 (an audio model's STFT needs a window, 32 samples are too few).
+# One name, one value across all inputs (silero's h and c share "batch" with its input).
+SYMBOLIC_BATCH, SYMBOLIC_SIZES = 1, (32, 512)
 CONFIG_LIMIT = 1 << 20
 EXIT_OK, EXIT_FAILED, EXIT_SKIPPED = 0, 1, 77  # 77: autopkgtest's "skippable" exit status
 
@@ -94,13 +97,24 @@ ONNX_TYPES = {"tensor(float)": "float32", "tensor(double)": "float64", "tensor(f
               "tensor(uint64)": "uint64", "tensor(bool)": "bool"}
 
 
-def _onnx_input(meta, np, rng) -> Any:
+def _onnx_shape(meta, size: int, named: dict) -> list[int]:
+    """META's declared shape, each symbolic dim given a value (the same for the same dim_param name)."""
+    shape = []
+    for i, d in enumerate(meta.shape or []):
+        if isinstance(d, int) and d >= 0:
+            shape.append(d)
+            continue
+        value = SYMBOLIC_BATCH if i == 0 or (isinstance(d, str) and "batch" in d.lower()) else size
+        shape.append(named.setdefault(d, value) if isinstance(d, str) and d else value)
+    return shape
+
+
+def _onnx_input(meta, np, rng, size: int = SYMBOLIC_SIZES[0], named: dict | None = None) -> Any:
     """A value for one graph input: its declared shape (symbolic dims small), deterministic contents."""
     dtype = ONNX_TYPES.get(meta.type)
     if dtype is None:
         raise Skip(f"input {meta.name!r} is of type {meta.type}, which the smoke test does not synthesise")
-    shape = [d if isinstance(d, int) and d >= 0 else (SYMBOLIC_BATCH if i == 0 else SYMBOLIC_OTHER)
-             for i, d in enumerate(meta.shape or [])]
+    shape = _onnx_shape(meta, size, {} if named is None else named)
     count = 1
     for d in shape:
         count *= d
@@ -123,6 +137,22 @@ def _onnx_output(meta, value, declared, np) -> None:
     _check_array(f"output {meta.name!r}", value, np)
 
 
+def _onnx_forward(session, np) -> tuple[dict, list]:
+    """(the feeds, the outputs) of the first symbolic size that runs; Fail with the last error when none does."""
+    error = ""
+    for size in SYMBOLIC_SIZES:
+        named: dict = {}
+        rng = np.random.default_rng(0)
+        feeds = {m.name: _onnx_input(m, np, rng, size, named) for m in session.get_inputs()}
+        try:
+            return feeds, session.run(None, feeds)
+        except Exception as exc:  # onnxruntime's own exception types
+            error = _short(exc)
+            if not any(not (isinstance(d, int) and d >= 0) for m in session.get_inputs() for d in (m.shape or [])):
+                break  # no symbolic dim: another size would feed the same input
+    raise Fail(f"the forward pass on inputs synthesised from its signature failed: {error}")
+
+
 def run_onnx(path: Path, _context: dict) -> str:
     ort = _import("onnxruntime", "python3-onnxruntime")
     np = _import("numpy", "python3-numpy")
@@ -132,12 +162,7 @@ def run_onnx(path: Path, _context: dict) -> str:
         session = ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own exception types for a bad graph
         raise Fail(f"onnxruntime cannot load it: {_short(exc)}") from None
-    rng = np.random.default_rng(0)
-    feeds = {m.name: _onnx_input(m, np, rng) for m in session.get_inputs()}
-    try:
-        outputs = session.run(None, feeds)
-    except Exception as exc:
-        raise Fail(f"the forward pass failed: {_short(exc)}") from None
+    feeds, outputs = _onnx_forward(session, np)
     declared = onnx_format.declared_outputs(path)  # not session.get_outputs(): that merges in inferred shapes
     for meta, value in zip(session.get_outputs(), outputs):
         _onnx_output(meta, value, declared.get(meta.name), np)

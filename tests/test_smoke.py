@@ -13,6 +13,7 @@ from dh_mlmodel import smoke
 from dh_mlmodel.formats.onnx import declared_outputs
 from dh_mlmodel.model import MLModelError
 
+pytestmark = pytest.mark.reference
 np = pytest.importorskip("numpy")
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper  # noqa: E402
@@ -28,6 +29,7 @@ def reference_outputs(path: Path) -> dict:
     return out
 
 
+@pytest.mark.corpus
 def test_declared_outputs_match_onnx_on_the_corpus(corpus):  # noqa: F811
     files = sorted(p for case in ("basic-pitch", "rapidocr-onnxruntime", "npm-vad-web", "akiki")
                    for p in (corpus / case).rglob("*.onnx"))
@@ -65,7 +67,12 @@ def meta(name="x", type="tensor(float)", shape=()):
 def test_inputs_from_the_signature():
     rng = np.random.default_rng(0)
     x = smoke._onnx_input(meta(shape=[None, "seq", 3]), np, rng)
-    assert x.shape == (smoke.SYMBOLIC_BATCH, smoke.SYMBOLIC_OTHER, 3) and x.dtype == np.float32
+    assert x.shape == (smoke.SYMBOLIC_BATCH, smoke.SYMBOLIC_SIZES[0], 3) and x.dtype == np.float32
+    named: dict = {}
+    a = smoke._onnx_input(meta(shape=["batch", "seq"]), np, rng, 512, named)
+    h = smoke._onnx_input(meta(shape=[2, "batch", 64]), np, rng, 512, named)  # a shared name keeps its value
+    s = smoke._onnx_input(meta(shape=[2, "seq", None]), np, rng, 512, named)
+    assert (a.shape, h.shape, s.shape) == ((1, 512), (2, 1, 64), (2, 512, 512))
     ids = smoke._onnx_input(meta(type="tensor(int64)", shape=["batch", 5]), np, rng)
     assert ids.dtype == np.int64 and ids.shape == (1, 5) and (ids == 1).all()
     assert smoke._onnx_input(meta(type="tensor(int64)", shape=[]), np, rng).shape == ()
