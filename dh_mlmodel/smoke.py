@@ -271,7 +271,7 @@ def run_torch(path: Path, context: dict) -> str:
 # joblib (scikit-learn) --------------------------------------------------------------
 
 def _accepted_callables(record: dict, entry: dict) -> set[str]:
-    """What the maintainer accepted (pickle-allow) for this file; the record names it relative to the model directory."""
+    """What the maintainer accepted (pickle-allow) for this file, which the record names in the model directory."""
     in_model = entry.get("path", "").removeprefix(f"usr/share/mlmodel/{record.get('model')}/")
     return {a["callable"] for a in record.get("accepted", [])
             if a.get("file") in (in_model, entry.get("source")) and isinstance(a.get("callable"), str)}
@@ -318,7 +318,8 @@ def _restricted_joblib_load(path: Path, accepted: set[str], numpy_pickle) -> Any
 
         def load_build(self):
             obj, state = self.stack[-2], self.stack[-1]
-            dtype = state.get("dtype") if isinstance(obj, numpy_pickle.NumpyArrayWrapper) and isinstance(state, dict) else None
+            wrapped = isinstance(obj, numpy_pickle.NumpyArrayWrapper) and isinstance(state, dict)
+            dtype = state.get("dtype") if wrapped else None
             if getattr(dtype, "hasobject", False):
                 raise pickle.UnpicklingError("an object-dtype array, which joblib unpickles unrestricted")
             base.load_build(self)

@@ -1,4 +1,4 @@
-"""`mlmodel autopkgtest [--update] [SOURCE_DIR]`: debian/tests/control paragraphs that verify and smoke-test the install.
+"""`mlmodel autopkgtest [--update] [SOURCE_DIR]`: debian/tests/control paragraphs verifying and smoke-testing.
 
 Our paragraphs start with MARK; `--update` replaces them and keeps every other paragraph as written.
 """
