@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .deliver.record import installed_records
+from .detect import WEIGHT_FORMATS
 from .formats import onnx as onnx_format
 from .model import MLModelError
 
@@ -210,13 +211,18 @@ def _positive(value: Any) -> bool:
     return type(value) is int and value > 0  # not bool: config.json is hostile metadata too
 
 
-def _embedding_pass(tensors: dict[str, Any], config: dict, torch) -> str:
-    """With config.json's vocab_size and hidden size: look up tokens in the (vocab, hidden) embedding matrix."""
+def _embedding_pass(tensors: dict[str, Any], config: dict, torch, sole: bool = True) -> str:
+    """With config.json's vocab_size and hidden size: look up tokens in the (vocab, hidden) embedding matrix.
+
+    Not SOLE (one shard of several): the matrix may be in another shard, so its absence here is no failure.
+    """
     vocab = config.get("vocab_size")
     hidden = next((config[k] for k in ("hidden_size", "d_model", "n_embd", "dim") if _positive(config.get(k))), None)
     if not _positive(vocab) or hidden is None:
         return ""
     name = next((n for n, t in sorted(tensors.items()) if tuple(t.shape) == (vocab, hidden)), None)
+    if name is None and not sole:
+        return ""
     if name is None:
         raise Fail(f"config.json declares vocab_size {vocab} and hidden size {hidden}, no tensor is {vocab}x{hidden}")
     ids = torch.tensor([0, 1, vocab - 1])
@@ -250,7 +256,7 @@ def run_safetensors(path: Path, context: dict) -> str:
                        f"declared {dtype} {list(shape)}")
     _check_tensors(tensors, torch)
     return f"safetensors with torch {torch.__version__}: {len(tensors)} tensor(s) finite" + _embedding_pass(
-        tensors, context["config"], torch)
+        tensors, context["config"], torch, context["sole"])
 
 
 def run_torch(path: Path, context: dict) -> str:
@@ -265,7 +271,7 @@ def run_torch(path: Path, context: dict) -> str:
     tensors = _tensors(state, torch)
     _check_tensors(tensors, torch)
     return f"torch {torch.__version__} weights-only: {len(tensors)} tensor(s) finite" + _embedding_pass(
-        tensors, context["config"], torch)
+        tensors, context["config"], torch, context["sole"])
 
 
 # joblib (scikit-learn) --------------------------------------------------------------
@@ -363,7 +369,7 @@ def _installed_path(root: Path, record: dict, entry: dict) -> Path | None:
     return root / rel
 
 
-def smoke_file(root: Path, record: dict, entry: dict) -> Result:
+def smoke_file(root: Path, record: dict, entry: dict, sole: bool = True) -> Result:
     path = _installed_path(root, record, entry)
     if path is None:
         return Result("failed", f"{entry.get('path')!r}: outside /usr/share/mlmodel/{record.get('model')}/")
@@ -373,7 +379,7 @@ def smoke_file(root: Path, record: dict, entry: dict) -> Result:
         return Result("skipped", f"{path.name}: {NO_RUNTIME.get(fmt, f'no runtime for {fmt} files')}")
     if not path.is_file():
         return Result("failed", f"{path.name}: missing")
-    context = {"config": _config(path), "accepted": _accepted_callables(record, entry)}
+    context = {"config": _config(path), "accepted": _accepted_callables(record, entry), "sole": sole}
     try:
         return Result("ok", f"{path.name}: {runner(path, context)}")
     except Skip as exc:
@@ -392,7 +398,13 @@ def smoke_record(root: Path, record: dict) -> Result:
     weights = [e for e in record.get("files", []) if e.get("role") == "weights"]
     if not weights:
         return Result("skipped", "no weights in this package: nothing to load")
-    results = [smoke_file(root, record, e) for e in sorted(weights, key=lambda e: e["path"])]
+    # A weights file in no model format (ONNX external data, say) is read by its model's loader, not alone.
+    models = sorted((e for e in weights if e.get("format") in WEIGHT_FORMATS), key=lambda e: e["path"])
+    if not models:
+        formats = ", ".join(sorted({str(e.get("format")) for e in weights}))
+        return Result("skipped", f"no weights file in a model format ({formats})")
+    results = [smoke_file(root, record, e, sum(m.get("format") == e.get("format") for m in models) == 1)
+               for e in models]
     status = next(s for s in STATUS_ORDER if any(r.status == s for r in results))
     return Result(status, "; ".join(r.detail for r in results))
 

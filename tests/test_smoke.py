@@ -143,3 +143,42 @@ def test_every_runner_has_its_runtime_packages():
     assert not set(smoke.RUNNERS) & set(smoke.NO_RUNTIME)
     assert smoke.runtime_packages(["onnx", "gguf", "safetensors"]) == [
         "python3-numpy", "python3-onnxruntime", "python3-safetensors", "python3-torch"]
+
+
+def test_external_data_and_shards(tmp_path):
+    """ONNX external data is read by its model's loader, not loaded alone; a shard need not hold the embedding."""
+    torch = pytest.importorskip("torch")
+    save_file = pytest.importorskip("safetensors.torch").save_file
+    model_dir = tmp_path / "usr/share/mlmodel/m"
+    model_dir.mkdir(parents=True)
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+    onnx.save(helper.make_model(graph), str(model_dir / "model.onnx"))
+    (model_dir / "model.onnx.data").write_bytes(b"\0" * 16)
+    files = [{"path": "usr/share/mlmodel/m/model.onnx", "role": "weights", "format": "onnx"},
+             {"path": "usr/share/mlmodel/m/model.onnx.data", "role": "weights", "format": "unknown"}]
+    installed_record(tmp_path, "m", "p", files)
+    lines, _ = smoke.smoke_packages(tmp_path, ["p"])
+    assert "model.onnx.data" not in lines[0] and "model.onnx: " in lines[0]
+    installed_record(tmp_path, "m", "p-data", files[1:])
+    lines, code = smoke.smoke_packages(tmp_path, ["p-data"])
+    assert code == 77 and lines == ["p-data: m: skipped: no weights file in a model format (unknown)"]
+
+    shards = tmp_path / "usr/share/mlmodel/s"
+    shards.mkdir(parents=True)
+    save_file({"embed": torch.ones(8, 4)}, str(shards / "model-00001-of-00002.safetensors"))
+    save_file({"head": torch.ones(4, 2)}, str(shards / "model-00002-of-00002.safetensors"))
+    (shards / "config.json").write_text(json.dumps({"vocab_size": 8, "hidden_size": 4}))
+    installed_record(tmp_path, "s", "p-s", [
+        {"path": f"usr/share/mlmodel/s/model-0000{i}-of-00002.safetensors", "role": "weights",
+         "format": "safetensors"} for i in (1, 2)])
+    lines, code = smoke.smoke_packages(tmp_path, ["p-s"])
+    assert code == 0, lines
+    assert "embedding embed 8x4 looked up" in lines[0]
+    (shards / "model-00002-of-00002.safetensors").unlink()
+    installed_record(tmp_path, "s", "p-s1", [
+        {"path": "usr/share/mlmodel/s/model-00001-of-00002.safetensors", "role": "weights", "format": "safetensors"}])
+    (shards / "config.json").write_text(json.dumps({"vocab_size": 9, "hidden_size": 4}))
+    lines, code = smoke.smoke_packages(tmp_path, ["p-s1"])  # the only file: the matrix must be in it
+    assert code == 1 and "no tensor is 9x4" in lines[0]
