@@ -3,7 +3,8 @@
 `ensure_root(suite, packages)` makes /var/tmp/dh-mlmodel-roots/<suite>-<hash of
 the package list> once (variant apt plus PACKAGES, from $DH_MLMODEL_MIRROR) and
 marks it complete with a stamp file, so a rerun reuses it and an interrupted
-one is made anew.  `run_in_root(root, command)` runs a shell command as root
+one is made anew; making one removes our roots of the same suite for other
+package lists.  `run_in_root(root, command)` runs a shell command as root
 inside it, in new mount and pid namespaces with /proc and /dev mounted (as
 tools/fresh-root does; chroot is enough here, nothing inside needs a user
 namespace).  Failing to make the root raises RootUnavailable with the reason:
@@ -47,6 +48,10 @@ def ensure_root(suite: str, packages: list[str]) -> tuple[Path, float]:
         raise RootUnavailable("mmdebstrap is not installed (run tools/setup)")
     ROOTS.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(root, ignore_errors=True)
+    for stale in ROOTS.glob(f"{suite}-????????????"):  # ours for an older package list: 700 MB each
+        if (stale / STAMP).is_file():
+            shutil.rmtree(stale, ignore_errors=True)
+            stale.with_name(stale.name + ".mmdebstrap.log").unlink(missing_ok=True)
     log = root.with_name(root.name + ".mmdebstrap.log")
     started = time.monotonic()
     with open(log, "w") as out:
