@@ -39,12 +39,13 @@ def test_declared_outputs_match_onnx_on_the_corpus(corpus):  # noqa: F811
 
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 DIM = st.one_of(st.integers(-2 ** 63, 2 ** 63 - 1), st.text("abcXYZ_:0123", min_size=1, max_size=8), st.none())
 SHAPE = st.one_of(st.none(), st.lists(DIM, max_size=5))
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a loaded CI machine
 @given(st.dictionaries(st.text("abcdef:/_0123456789", min_size=1, max_size=10), SHAPE, min_size=1, max_size=4))
 def test_declared_outputs_match_onnx_on_generated_graphs(tmp_path_factory, outputs):
     infos = [helper.make_tensor_value_info(name, TensorProto.FLOAT, None if shape is None else
