@@ -395,7 +395,10 @@ STATUS_ORDER = ("failed", "skipped", "ok")
 
 def smoke_record(root: Path, record: dict) -> Result:
     """One result for a model in one package: the worst of its weights files'."""
-    weights = [e for e in record.get("files", []) if e.get("role") == "weights"]
+    files = record.get("files") if isinstance(record, dict) else None
+    if not isinstance(files, list) or not all(isinstance(e, dict) and isinstance(e.get("path"), str) for e in files):
+        return Result("failed", "the record is not a dh_mlmodel record (no list of files with paths)")
+    weights = [e for e in files if e.get("role") == "weights"]
     if not weights:
         return Result("skipped", "no weights in this package: nothing to load")
     # A weights file in no model format (ONNX external data, say) is read by its model's loader, not alone.
@@ -409,9 +412,16 @@ def smoke_record(root: Path, record: dict) -> Result:
     return Result(status, "; ".join(r.detail for r in results))
 
 
+def _records(root: Path, package: str) -> list:
+    try:
+        return installed_records(root, package)
+    except (ValueError, UnicodeDecodeError) as exc:  # json.JSONDecodeError is a ValueError
+        raise SmokeError(package, f"a record under {root / 'usr/share/mlmodel'}/*/.mlmodel/ is not JSON: {exc}") from None
+
+
 def smoke_packages(root: Path, packages: list[str]) -> tuple[list[str], int]:
     """(one line per installed model of each package, exit status)."""
-    found = {package: installed_records(root, package) for package in packages}
+    found = {package: _records(root, package) for package in packages}
     for package, records in found.items():  # all named packages are installed, before anything is loaded
         if not records:
             raise SmokeError(package, f"no record under {root / 'usr/share/mlmodel'}/*/.mlmodel/ (is it installed?)")

@@ -183,3 +183,21 @@ def test_external_data_and_shards(tmp_path):
     (shards / "config.json").write_text(json.dumps({"vocab_size": 9, "hidden_size": 4}))
     lines, code = smoke.smoke_packages(tmp_path, ["p-s1"])  # the only file: the matrix must be in it
     assert code == 1 and "no tensor is 9x4" in lines[0]
+
+
+@pytest.mark.parametrize("text", ['{"model": "m", "files": [1]}', '[]', '{"files": {"path": 1}}',
+                                  '{"model": "m", "files": [{"role": "weights"}]}'])
+def test_a_record_of_another_shape_is_a_failure_not_a_traceback(tmp_path, text):
+    d = tmp_path / "usr/share/mlmodel/m/.mlmodel"
+    d.mkdir(parents=True)
+    (d / "p.json").write_text(text)
+    lines, code = smoke.smoke_packages(tmp_path, ["p"])
+    assert code == 1 and lines == ["p: m: failed: the record is not a dh_mlmodel record (no list of files with paths)"]
+
+
+def test_a_record_that_is_not_json_is_an_error(tmp_path):
+    d = tmp_path / "usr/share/mlmodel/m/.mlmodel"
+    d.mkdir(parents=True)
+    (d / "p.json").write_bytes(b'{"model": \xff')
+    with pytest.raises(MLModelError, match="is not JSON"):
+        smoke.smoke_packages(tmp_path, ["p"])
