@@ -40,3 +40,9 @@ def build_record(*, model: str, package: str, verdict: Mapping[str, Any] | None,
 def dump_record(record: Mapping[str, Any]) -> bytes:
     """Stable bytes: sorted keys, fixed indentation, no timestamps (reproducible builds)."""
     return (json.dumps(record, sort_keys=True, indent=2, ensure_ascii=True) + "\n").encode("ascii")
+
+
+def installed_records(root, package: str) -> list[tuple[Any, dict[str, Any]]]:
+    """(path, record) of every record PACKAGE installed under ROOT (a pathlib.Path), sorted by path."""
+    found = sorted((root / "usr/share/mlmodel").glob(f"*/{RECORD_DIR}/{package}.json"))
+    return [(p, json.loads(p.read_text(encoding="utf-8"))) for p in found]

@@ -202,3 +202,54 @@ def external_data_findings(path: Path, relpath: str, locations: list[str]) -> li
 def describe(path: Path, relpath: str) -> tuple[dict[str, Any], list[Finding]]:
     meta = read_model(path, relpath)
     return meta, external_data_findings(path, relpath, meta.get("external_data", []))
+
+
+# GraphProto.output -> ValueInfoProto{name 1, type 2} -> TypeProto{tensor_type 1} -> {elem_type 1, shape 2}
+# -> TensorShapeProto{dim 1} -> Dimension{dim_value 1, dim_param 2}.  For `mlmodel smoke`: a runtime reports
+# the shapes it inferred, merged over these, so "shaped as declared" must read the declaration itself.
+GRAPH_OUTPUT, MODEL_GRAPH = 12, 7
+MAX_DECLARED_OUTPUTS = 4096
+
+
+def _dims(r: BoundedReader, span: tuple[int, int]) -> list[int | str | None]:
+    dims: list[int | str | None] = []
+    for number, wire, value in pb.sub_fields(r, span, "shape"):
+        if number == 1 and wire == pb.LEN:
+            dim: int | str | None = None
+            for n, w, v in pb.sub_fields(r, value, "dim"):
+                if n == 1 and w == pb.VARINT:
+                    dim = v - (1 << 64) if v >= 1 << 63 else v  # int64: -1 is written as 2**64 - 1
+                elif n == 2 and w == pb.LEN:
+                    dim = pb.read_string(r, v, "dim_param")
+            dims.append(dim)
+    return dims
+
+
+def _value_info(r: BoundedReader, span: tuple[int, int]) -> tuple[str, list[int | str | None] | None]:
+    """(name, declared dims; None when the shape is not declared)."""
+    name, dims = "", None
+    for number, wire, value in pb.sub_fields(r, span, "value_info"):
+        if number == 1 and wire == pb.LEN:
+            name = pb.read_string(r, value, "value_info name")
+        elif number == 2 and wire == pb.LEN:
+            for n, w, v in pb.sub_fields(r, value, "type"):
+                if n == 1 and w == pb.LEN:
+                    for n2, w2, v2 in pb.sub_fields(r, v, "tensor_type"):
+                        if n2 == 2 and w2 == pb.LEN:
+                            dims = _dims(r, v2)
+    return name, dims
+
+
+def declared_outputs(path: Path) -> dict[str, list[int | str | None] | None]:
+    """The main graph's outputs as the file declares them: name -> dims (int, dim_param name or None)."""
+    size = path.stat().st_size
+    outputs: dict[str, list[int | str | None] | None] = {}
+    with open(path, "rb") as f:
+        r = BoundedReader(f, size, str(path))
+        for number, wire, value in pb.fields(r, size, "ModelProto"):
+            if number == MODEL_GRAPH and wire == pb.LEN:
+                for n, w, v in pb.sub_fields(r, value, "graph"):
+                    if n == GRAPH_OUTPUT and w == pb.LEN and len(outputs) < MAX_DECLARED_OUTPUTS:
+                        name, dims = _value_info(r, v)
+                        outputs[name] = dims
+    return outputs
