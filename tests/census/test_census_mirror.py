@@ -225,3 +225,53 @@ def test_dir_and_http_agree(mirror_dir, mirror_url, tmp_path):
     assert da == db
     assert len(list((b / "cache" / "debs").glob("*.deb"))) == len(MODELS)  # fetched over HTTP, cached by sha256
     assert not list((a / "cache" / "debs").glob("*.deb"))  # a directory mirror is read in place
+
+
+def rebuild_with_version(deb: Path, version: str, dest: Path) -> Path:
+    """The same package with another Version (a new upload, as far as the census can tell)."""
+    root = dest / "root"
+    subprocess.run(["dpkg-deb", "-R", str(deb), str(root)], check=True)
+    control = root / "DEBIAN" / "control"
+    control.write_text("".join(f"Version: {version}\n" if line.startswith("Version:") else line
+                               for line in control.read_text().splitlines(keepends=True)))
+    out = dest / deb.name.replace(".deb", "+census.deb")
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(root), str(out)], check=True,
+                   capture_output=True)
+    shutil.rmtree(root)
+    return out
+
+
+def test_rerun_inspects_only_changed_packages(debs, tmp_path, monkeypatch):
+    from dh_mlmodel import census as census_mod
+    from dh_mlmodel.census import run_census
+
+    seen: list[str] = []
+    real = census_mod.inspect_deb
+    monkeypatch.setattr(census_mod, "inspect_deb", lambda path: seen.append(Path(path).name) or real(path))
+    mirror = build_mirror(tmp_path / "mirror", list(debs.values()))
+    cache = tmp_path / "cache"
+    first = run_census(str(mirror), SUITE, ["main"], "amd64", cache)
+    assert sorted(k.split(":")[0] for k in first.inspected) == sorted(MODELS) and first.reused == []
+    assert len(seen) == len(MODELS)
+
+    seen.clear()
+    again = run_census(str(mirror), SUITE, ["main"], "amd64", cache)
+    assert again.inspected == [] and seen == []  # nothing changed: no .deb is read
+    assert again.rows == first.rows
+
+    # A new version of one package: only it is read again; the other rows are the state file's.
+    old = debs["tesseract-ocr-eng"]
+    (mirror / "pool" / "main" / old.name).unlink()
+    newer = rebuild_with_version(old, dpkg_field(old, "Version") + "+census1", tmp_path)
+    build_mirror(mirror, [newer])
+    seen.clear()
+    third = run_census(str(mirror), SUITE, ["main"], "amd64", cache)
+    assert [k.split(":")[0] for k in third.inspected] == ["tesseract-ocr-eng"]
+    assert seen == [newer.name]
+    rows = {r["package"]: r for r in third.rows}
+    assert rows["tesseract-ocr-eng"]["version"].endswith("+census1")
+    assert rows["tesseract-ocr-eng"]["formats"] == ["tesseract"]
+    before = {r["package"]: r for r in first.rows}
+    for package in MODELS:
+        if package != "tesseract-ocr-eng":
+            assert rows[package] == before[package]

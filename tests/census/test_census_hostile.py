@@ -1,0 +1,195 @@
+"""The census against hostile mirrors and packages, the candidate rules, and a package that declares its model.
+
+A mirror is as hostile as the .debs it serves: a Filename that leaves the
+mirror, a .deb that is not the one the index lists, a data.tar with `..`
+members or a decompression bomb, README text that is HTML or a spreadsheet
+formula.  The packages are built with dpkg-deb (tests/lint/lintdebs.py) or
+assembled by hand where dpkg-deb refuses the hostile member.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lint"))
+from lintdebs import build_deb, demo_spec, raw_deb, tar_of, with_record  # noqa: E402
+from test_census_mirror import SUITE, build_mirror, census  # noqa: E402
+
+from dh_mlmodel.census import rules, run_census  # noqa: E402
+from dh_mlmodel.census.inspect import inspect_deb  # noqa: E402
+from dh_mlmodel.detect import EXTENSION_CLAIMS  # noqa: E402
+
+
+# ---------------------------------------------------------------- rules
+
+@pytest.mark.parametrize("ext", sorted(set(EXTENSION_CLAIMS) - {".npy", ".npz", ".h5", ".hdf5"}))
+def test_every_model_extension_detect_claims_is_a_candidate(ext):
+    assert rules.match(f"usr/share/foo/anything{ext}") is not None
+    assert rules.match(f"usr/share/foo/ANYTHING{ext.upper()}") is not None
+
+
+@pytest.mark.parametrize("path, rule", [
+    ("usr/share/tesseract-ocr/5/tessdata/eng.traineddata", "tesseract"),
+    ("usr/share/opencv4/haarcascades/haarcascade_eye.xml", "opencv-cascade"),
+    ("usr/share/opencv4/lbpcascades/lbpcascade_frontalface.xml", "opencv-cascade"),
+    ("usr/share/festival/voices/us/x/hts/x.htsvoice", "htsvoice"),
+    ("usr/share/pocketsphinx/model/en-us/en-us/mdef", "pocketsphinx"),
+    ("usr/lib/gnubg/gnubg.wd", "gnubg"),
+    ("usr/share/pico/lang/en-US_ta.bin", "pico"),
+    ("usr/share/games/stockfish/nn-0000.nnue", "nnue"),
+    ("usr/lib/python3/dist-packages/pkg/weights.pth", "pytorch"),
+    ("usr/share/x/tokenizer.model", "sentencepiece"),
+    ("usr/share/x/saved_model.pb", "tf-graph"),
+])
+def test_debian_model_paths(path, rule):
+    assert rules.match(path).name == rule
+
+
+@pytest.mark.parametrize("path", [
+    "usr/lib/python3/dist-packages/distutils-precedence.pth",  # Python's site .pth files
+    "usr/lib/python3.13/site-packages/foo.pth",
+    "usr/share/opencv4/other/haarcascade_eye.xml",
+    "usr/share/doc/foo/data.npy",  # numeric data, not a model by name
+    "etc/foo/model.onnx",  # configuration, not data
+    "usr/share/foo/reader.model",  # .model alone says nothing
+    "usr/share/pocketsphinx/model/en-us/en-us/means",  # only the files that name the directory a model count
+])
+def test_not_candidates(path):
+    assert rules.match(path) is None
+
+
+# ---------------------------------------------------------------- hostile mirrors
+
+def _mirror_with_packages(root: Path, contents: str, packages: str) -> Path:
+    dist = root / "dists" / SUITE / "main"
+    (dist / "binary-amd64").mkdir(parents=True)
+    (dist / "binary-amd64" / "Packages.gz").write_bytes(gzip.compress(packages.encode()))
+    (dist / "Contents-amd64.gz").write_bytes(gzip.compress(contents.encode()))
+    return root
+
+
+def test_a_filename_outside_the_mirror_is_refused(tmp_path):
+    outside = tmp_path / "outside.deb"
+    outside.write_bytes(b"not read")
+    mirror = _mirror_with_packages(
+        tmp_path / "mirror", "usr/share/x/model.onnx  science/evil\n",
+        "Package: evil\nVersion: 1\nArchitecture: all\nFilename: ../outside.deb\nSize: 8\n"
+        f"SHA256: {'0' * 64}\n\n")
+    result = run_census(str(mirror), SUITE, ["main"], "amd64", tmp_path / "cache")
+    assert result.rows == [] and result.inspected == []
+
+
+def test_a_deb_that_is_not_the_listed_one_is_an_error_naming_it(tmp_path):
+    deb = build_deb(demo_spec(package="demo-embed"), tmp_path)
+    mirror = build_mirror(tmp_path / "mirror", [deb])
+    packages = mirror / "dists" / SUITE / "main" / "binary-amd64" / "Packages.xz"
+    text = subprocess.run(["xz", "-dc", str(packages)], check=True, capture_output=True, text=True).stdout
+    lines = [f"SHA256: {'1' * 64}" if line.startswith("SHA256:") else line for line in text.splitlines()]
+    subprocess.run(["xz", "-c"], input="\n".join(lines).encode() + b"\n", stdout=open(packages, "wb"), check=True)
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = census(str(mirror), tmp_path / "cache", out)
+    assert proc.returncode == 1
+    assert "demo-embed" in proc.stderr and "sha256" in proc.stderr and "Traceback" not in proc.stderr
+    row = json.loads((out / "c.json").read_text())["packages"][0]
+    assert row["package"] == "demo-embed" and row["error"] and not row["ships_model"]
+
+
+def test_an_index_bomb_line_is_skipped(tmp_path):
+    """A Contents line longer than MAX_LINE is not kept (and does not cost its length in memory)."""
+    from dh_mlmodel.census.mirror import MAX_LINE, Mirror
+
+    mirror = _mirror_with_packages(tmp_path / "m", "usr/share/" + "a" * (3 * MAX_LINE) + ".onnx  x/evil\n"
+                                   "usr/share/x/model.onnx  science/good\n", "")
+    entries = list(Mirror(str(mirror)).contents(SUITE, "main", "amd64"))
+    assert entries == [("usr/share/x/model.onnx", ["good"])]
+
+
+# ---------------------------------------------------------------- hostile packages
+
+def test_members_that_leave_the_spool_are_inspected_under_a_fixed_name(tmp_path, monkeypatch):
+    import tempfile
+
+    onnx_like = b"\x08\x07" + b"\x00" * 64
+    deb = raw_deb(tmp_path, "evil", tar_of([
+        ("./usr/share/x/../../../../../../../tmp/census-escape.onnx", onnx_like, ""),
+        ("/usr/share/x/absolute.onnx", onnx_like, ""),
+        ("./usr/share/x/fine.onnx", onnx_like, ""),
+    ]))
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    facts = inspect_deb(deb)
+    assert sorted(f.path for f in facts.files) == sorted([
+        "usr/share/x/../../../../../../../tmp/census-escape.onnx", "/usr/share/x/absolute.onnx",
+        "usr/share/x/fine.onnx"])
+    assert not Path("/tmp/census-escape.onnx").exists()
+    assert list(spool.iterdir()) == []  # every spool file removed
+    for f in facts.files:
+        assert f.format == "onnx" or any("malformed" in x for x in f.findings)
+
+
+def test_a_decompression_bomb_stops_at_lints_budget(tmp_path):
+    buf = io.BytesIO()
+    size = 300 << 20
+    with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9) as gz, tarfile.open(fileobj=gz, mode="w|") as tar:
+        info = tarfile.TarInfo("./usr/share/x/model.onnx")
+        info.size = size
+
+        class Zeros(io.RawIOBase):
+            left = size
+
+            def read(self, n=-1):
+                n = min(self.left, 1 << 20 if n < 0 else n)
+                self.left -= n
+                return b"\x00" * n
+        tar.addfile(info, Zeros())
+    deb = raw_deb(tmp_path, "bomb", buf.getvalue(), name="data.tar.gz")
+    facts = inspect_deb(deb)
+    assert "decompresses to more than" in facts.limit
+
+
+def test_readme_text_is_escaped_in_html_and_csv(tmp_path):
+    spec = demo_spec(package="demo-evil")
+    spec.files["usr/share/doc/demo-evil/copyright"] = (
+        b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
+        b"Files: *\nCopyright: 2026 Nobody\nLicense: CC0-1.0\n")
+    spec.files["usr/share/doc/demo-evil/README"] = (
+        b"=HYPERLINK(\"http://x\") trained on <script>alert(1)</script>\nmore\n")
+    deb = build_deb(spec, tmp_path)
+    mirror = build_mirror(tmp_path / "mirror", [deb])
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = census(str(mirror), tmp_path / "cache", out)
+    assert proc.returncode == 0, proc.stderr
+    page = (out / "c.html").read_text()
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    row = next(csv.DictReader(io.StringIO((out / "c.csv").read_text())))
+    assert row["training_data"].startswith("'=HYPERLINK")
+
+
+# ---------------------------------------------------------------- a package that declares its model
+
+def test_a_dh_mlmodel_record_is_the_declaration(tmp_path):
+    declared = build_deb(with_record(demo_spec(package="demo-embed")), tmp_path)
+    bare = build_deb(demo_spec(package="demo-bare"), tmp_path)
+    mirror = build_mirror(tmp_path / "mirror", [declared, bare])
+    result = run_census(str(mirror), SUITE, ["main"], "amd64", tmp_path / "cache")
+    rows = {r["package"]: r for r in result.rows}
+    assert rows["demo-embed"]["declared"] and not rows["demo-bare"]["declared"]
+    assert rows["demo-embed"]["formats"] == rows["demo-bare"]["formats"] == ["safetensors"]
+    # The record's inputs (free licence, free public data, complete code): rule 6, main, under ML-Policy.
+    v = rows["demo-embed"]["verdicts"]["ml-policy"]
+    assert (v["rule"], v["section"], v["basis"]) == (6, "main", "declared")
+    # The same files without a record: the copyright file's licence, training data undeclared.
+    w = rows["demo-bare"]["verdicts"]["ml-policy"]
+    assert w["basis"] == "undeclared" and w["rule"] in (1, 4)
+    assert rows["demo-bare"]["training_data_declared"] == "undeclared"
