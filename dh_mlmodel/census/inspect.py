@@ -42,7 +42,7 @@ class ModelFile:
     sha256: str = ""
     format: str = ""  # detect's format
     role: str = ""
-    evidence: str = ""  # content | marker | name | none (see _evidence)
+    evidence: str = ""  # content | marker | name | unconfirmed | none (see _evidence)
     metadata: dict[str, Any] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)  # "tag: message"
     unit_size: int = 0  # for a directory-unit rule: the bytes of the whole directory
@@ -53,7 +53,7 @@ class ModelFile:
         return self.format if self.format in CONTENT_FORMATS else self.rule
 
     @property
-    def is_model(self) -> bool:
+    def is_model(self) -> bool:  # unconfirmed files are listed, never counted
         return self.evidence in ("content", "marker", "name")
 
     def to_json(self) -> dict[str, Any]:
@@ -81,18 +81,28 @@ def _spool_target(workdir: Path, path: str) -> Path:
     return workdir.joinpath("root", *parts)
 
 
-def _evidence(rule: rules.Rule, fmt: str, role: str, size: int, findings: list[str]) -> str:
-    """Why the file counts as a model: its bytes (content, marker), its Debian path (name), or not at all."""
+MARKER_RULES = ("opencv-cascade", "htsvoice")  # formats detect.MODEL_MARKERS recognises
+
+
+def _evidence(rule: rules.Rule, fmt: str, role: str, size: int, findings: list[str], head: bytes) -> str:
+    """Why the file counts as a model (content, marker, name), or why not (unconfirmed, none).
+
+    content: a model format by its bytes; marker: detect's model marker (OpenCV, HTS); name: a path
+    that only a model Debian ships has; unconfirmed: binary, named like a model, in no format we
+    know; none: empty, a Git LFS pointer, or text where the rule expects a binary model.
+    """
     if size == 0 or fmt == "lfs-pointer":
         return "none"
     malformed = any(f.startswith("malformed-model-file") for f in findings)
     if fmt in CONTENT_FORMATS and not malformed:
         return "content"
-    if fmt in ("text", "other") and role == "weights" and rule.name in ("opencv-cascade", "htsvoice"):
-        return "marker"  # detect.MODEL_MARKERS found the format's header
-    if rule.trusted and rule.name not in ("opencv-cascade", "htsvoice"):
+    if rule.magic and head.startswith(rule.magic):
+        return "content"
+    if rule.name in MARKER_RULES:
+        return "marker" if fmt in ("text", "other") and role == "weights" else "none"
+    if rule.trusted:
         return "name"
-    return "none"
+    return "none" if fmt == "text" else "unconfirmed"
 
 
 def _scalars(meta: Any) -> dict[str, Any]:
@@ -116,12 +126,14 @@ def _inspect_member(stream, member: Member, rule: rules.Rule, workdir: Path) -> 
     try:
         digest, _partial, _ = _spool(stream, member, target, None)
         facts = _inspect(target, member.path, member, target.parent)
+        with open(target, "rb") as fh:
+            head = fh.read(16)
     finally:
         target.unlink(missing_ok=True)
     a = facts.artifact
     findings = [f"{f.tag}: {f.message}"[:400] for f in facts.findings]
     return ModelFile(member.path, rule.name, member.size, digest, a.format, a.role,
-                     _evidence(rule, a.format, a.role, member.size, findings), _scalars(facts.metadata), findings)
+                     _evidence(rule, a.format, a.role, member.size, findings, head), _scalars(facts.metadata), findings)
 
 
 def _text(data: bytes | None, path: str) -> str | None:
@@ -149,11 +161,13 @@ def _is_readme(path: str) -> bool:
 
 
 def _unit_sizes(files: list[ModelFile], members: dict[str, int]) -> None:
-    """A directory-unit model (PocketSphinx) is every regular file of its directory."""
+    """A directory-unit model (PocketSphinx) is every regular file of its directory; a tree unit (RHVoice), below it too."""
     for f in files:
-        if rules.by_name(f.rule).unit == "dir":
+        unit = rules.by_name(f.rule).unit
+        if unit in ("dir", "tree"):
             d = posixpath.dirname(f.path) + "/"
-            f.unit_size = sum(size for p, size in members.items() if p.startswith(d) and "/" not in p[len(d):])
+            f.unit_size = sum(size for p, size in members.items()
+                              if p.startswith(d) and (unit == "tree" or "/" not in p[len(d):]))
 
 
 def inspect_deb(path: Path) -> DebFacts:

@@ -88,6 +88,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "generative": sum(1 for r in models if r["generative"]),
         "declared": sum(1 for r in models if r["declared"]),
         "with_training_statement": sum(1 for r in models if r["training_data"]),
+        "unconfirmed_packages": sorted(r["package"] for r in rows if not r["ships_model"] and r.get("unconfirmed")),
         "placement": placement,
     }
 

@@ -187,7 +187,7 @@ def _units(models: Iterable[ModelFile]) -> dict[str, int]:
     """Model bytes per unit: a file, or the directory of a directory-unit rule (counted once)."""
     units: dict[str, int] = {}
     for f in models:
-        if rules.by_name(f.rule).unit == "dir":
+        if rules.by_name(f.rule).unit in ("dir", "tree"):
             units.setdefault(posixpath.dirname(f.path) + "/", f.unit_size or f.size)
         else:
             units[f.path] = f.size
@@ -211,6 +211,7 @@ def build_row(entry: PackageEntry, facts: DebFacts, contents_paths: list[str]) -
         "filename": entry.filename, "deb_size": entry.size, "deb_sha256": entry.sha256,
         "ships_model": bool(models),
         "formats": sorted({f.kind for f in models}),
+        "unconfirmed": sorted({f.path for f in facts.files if f.evidence == "unconfirmed"})[:20],
         "model_count": len(units), "model_bytes": sum(units.values()),
         "largest_model": max(units.values(), default=0),
         "license": license, "license_source": license_source, "license_status": prov.L,
@@ -231,7 +232,7 @@ def error_row(entry: PackageEntry, error: str, contents_paths: list[str]) -> dic
     return {
         "package": entry.package, "version": entry.version, "architecture": entry.architecture,
         "section": entry.section, "component": entry.component, "source": entry.source, "filename": entry.filename,
-        "deb_size": entry.size, "deb_sha256": entry.sha256, "ships_model": False, "formats": [], "model_count": 0,
+        "deb_size": entry.size, "deb_sha256": entry.sha256, "ships_model": False, "formats": [], "unconfirmed": [], "model_count": 0,
         "model_bytes": 0, "largest_model": 0, "license": None, "license_source": "", "license_status": "",
         "training_data": [], "training_data_declared": "", "generative": False, "generative_source": "",
         "declared": False, "verdicts": {}, "files": [], "candidate_paths": sorted(contents_paths)[:50],

@@ -31,7 +31,8 @@ class Rule:
     pattern: re.Pattern | None = None  # and then this must also match the whole path (search)
     task: str = ""  # a provenance.GENERATIVE_TAGS-style task, when the rule says it
     trusted: bool = False  # the path alone identifies a model Debian ships (no magic number to check)
-    unit: str = "file"  # "dir": the model is the whole directory of the matching file
+    unit: str = "file"  # "dir": the files of the matching file's directory are the model; "tree": and below it
+    magic: bytes = b""  # first bytes that confirm a format detect does not know (fastText)
 
     def matches(self, path: str, base: str, ext: str) -> bool:
         if ext not in self.exts and base not in self.names:
@@ -77,7 +78,20 @@ RULES: tuple[Rule, ...] = (
          pattern=re.compile(r"/pico/lang/[^/]+\Z"), task="text-to-speech", trusted=True),
     Rule("nnue", "NNUE chess/shogi evaluation networks", exts=_exts(".nnue"), trusted=True),
     Rule("flite-voice", "Flite voices", exts=_exts(".flitevox"), task="text-to-speech", trusted=True),
-    Rule("other-nets", "Caffe, CoreML and fastText models", exts=_exts(".caffemodel", ".mlmodel", ".ftz")),
+    Rule("rhvoice", "RHVoice voices (HTS-trained statistical parametric voices)", names=frozenset({"voice.info"}),
+         pattern=re.compile(r"/RHVoice/voices/[^/]+/voice\.info\Z"), task="text-to-speech", trusted=True, unit="tree"),
+    Rule("dlib", "dlib's trained shape predictors and detectors", exts=_exts(".dat", ".bz2"),
+         pattern=re.compile(r"/dlib/[^/]*(?:shape_predictor|face_recognition|mmod|detector)[^/]*\Z"), trusted=True),
+    # Trained models Debian ships under a generic .model name, found in trixie's Contents by hand.
+    Rule("known-model", "trained models Debian ships as .model files: hugin's celeste SVM, disulfinder's "
+         "and reprof's networks, tegaki's zinnia handwriting models", exts=_exts(".model"),
+         pattern=re.compile(r"(?:/hugin/data/celeste|/disulfinder/Models/[^/]+|/reprof/[^/]+|"
+                            r"/tegaki/models/zinnia/[^/]+)\.model\Z"), trusted=True),
+    # fastText's binary files start with its magic 793712314 (int32 LE, fasttext.h FASTTEXT_FILEFORMAT_MAGIC_INT32).
+    Rule("fasttext", "fastText models (.ftz, confirmed by their magic number)", exts=_exts(".ftz"),
+         magic=b"\xba\x16\x4f\x2f"),
+    Rule("other-nets", "Caffe and CoreML models", exts=_exts(".caffemodel", ".mlmodel")),
+    Rule("model-ext", "any other .model file (a model only when its bytes say so)", exts=_exts(".model")),
 )
 
 # A suite's Contents has millions of lines, almost none a candidate: a set lookup sorts out the rest.

@@ -48,6 +48,12 @@ def test_every_model_extension_detect_claims_is_a_candidate(ext):
     ("usr/lib/python3/dist-packages/pkg/weights.pth", "pytorch"),
     ("usr/share/x/tokenizer.model", "sentencepiece"),
     ("usr/share/x/saved_model.pb", "tf-graph"),
+    ("usr/share/RHVoice/voices/alan/voice.info", "rhvoice"),
+    ("usr/share/dlib/shape_predictor_68_face_landmarks.dat", "dlib"),
+    ("usr/share/hugin/data/celeste.model", "known-model"),
+    ("usr/share/tegaki/models/zinnia/handwriting-ja.model", "known-model"),
+    ("usr/share/apertium-apy/lid.release.ftz", "fasttext"),
+    ("usr/share/lammps/potentials/x.model", "model-ext"),
 ])
 def test_debian_model_paths(path, rule):
     assert rules.match(path).name == rule
@@ -59,11 +65,26 @@ def test_debian_model_paths(path, rule):
     "usr/share/opencv4/other/haarcascade_eye.xml",
     "usr/share/doc/foo/data.npy",  # numeric data, not a model by name
     "etc/foo/model.onnx",  # configuration, not data
-    "usr/share/foo/reader.model",  # .model alone says nothing
+    "usr/share/doc/foo/README.pt.gz",  # compressed docs are not models
     "usr/share/pocketsphinx/model/en-us/en-us/means",  # only the files that name the directory a model count
 ])
 def test_not_candidates(path):
     assert rules.match(path) is None
+
+
+def test_evidence_is_the_bytes_when_the_name_is_generic(tmp_path):
+    spec = demo_spec(package="demo-evidence")
+    spec.files["usr/share/x/lid.ftz"] = b"\xba\x16\x4f\x2f\x0c\x00\x00\x00" + bytes(64)  # fastText's magic
+    spec.files["usr/share/x/other.ftz"] = bytes(range(256))  # binary, no magic
+    spec.files["usr/share/x/lang.pt"] = b"Portuguese help text, not PyTorch\n"
+    spec.files["usr/share/x/empty.onnx"] = b""
+    facts = inspect_deb(build_deb(spec, tmp_path))
+    evidence = {f.path: f.evidence for f in facts.files}
+    assert evidence["usr/share/x/lid.ftz"] == "content"
+    assert evidence["usr/share/x/other.ftz"] == "unconfirmed"
+    assert evidence["usr/share/x/lang.pt"] == "none"
+    assert evidence["usr/share/x/empty.onnx"] == "none"
+    assert evidence["usr/share/mlmodel/demo-embed/model.safetensors"] == "content"
 
 
 # ---------------------------------------------------------------- hostile mirrors
