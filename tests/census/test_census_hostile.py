@@ -214,3 +214,109 @@ def test_a_dh_mlmodel_record_is_the_declaration(tmp_path):
     w = rows["demo-bare"]["verdicts"]["ml-policy"]
     assert w["basis"] == "undeclared" and w["rule"] in (1, 4)
     assert rows["demo-bare"]["training_data_declared"] == "undeclared"
+
+
+# ---------------------------------------------------------------- downloads
+
+class _RangeServer:
+    """An HTTP mirror that honours Range (or not), counting requests in flight."""
+
+    def __init__(self, root: Path, ranges: bool):
+        import functools
+        import http.server
+        import threading
+        import time
+
+        self.ranges_seen: list[str] = []
+        self.active = self.peak = 0
+        lock = threading.Lock()
+        outer = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                with lock:
+                    outer.active += 1
+                    outer.peak = max(outer.peak, outer.active)
+                try:
+                    path = Path(self.translate_path(self.path))
+                    rng = self.headers.get("Range")
+                    if not path.is_file():
+                        self.send_error(404)
+                        return
+                    data = path.read_bytes()
+                    if path.suffix == ".deb":
+                        time.sleep(0.05)  # long enough for the downloads to overlap
+                    if rng and ranges:
+                        outer.ranges_seen.append(rng)
+                        start = int(rng.split("=")[1].rstrip("-"))
+                        self.send_response(206)
+                        self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                        data = data[start:]
+                    else:
+                        self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                finally:
+                    with lock:
+                        outer.active -= 1
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("ranges", [True, False])
+def test_a_partial_download_is_resumed(tmp_path, ranges):
+    import hashlib
+
+    deb = build_deb(demo_spec(package="demo-embed"), tmp_path)
+    mirror = build_mirror(tmp_path / "mirror", [deb])
+    data = deb.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    cache = tmp_path / "cache"
+    (cache / "debs").mkdir(parents=True)
+    (cache / "debs" / f"{sha}.part").write_bytes(data[:len(data) // 2])  # an interrupted earlier run
+    with _RangeServer(mirror, ranges) as server:
+        result = run_census(server.url, SUITE, ["main"], "amd64", cache)
+    assert result.errors == [] and result.rows[0]["ships_model"]
+    assert (cache / "debs" / f"{sha}.deb").read_bytes() == data
+    assert not (cache / "debs" / f"{sha}.part").exists()
+    assert server.ranges_seen == ([f"bytes={len(data) // 2}-"] if ranges else [])
+
+
+def test_downloads_are_bounded(tmp_path):
+    debs = [build_deb(demo_spec(package=f"demo-{i}"), tmp_path) for i in range(8)]
+    mirror = build_mirror(tmp_path / "mirror", debs)
+    with _RangeServer(mirror, True) as server:
+        result = run_census(server.url, SUITE, ["main"], "amd64", tmp_path / "cache", jobs=2)
+    assert len(result.rows) == 8 and result.errors == []
+    assert server.peak <= 2
+
+
+def test_progress_bar_only_on_a_terminal():
+    from dh_mlmodel.census.fetch import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = Progress(2, 2000, stream)
+        bar.advance(1000, files=1)
+        bar.advance(1000, files=1)
+        bar.close()
+    assert pipe.getvalue() == ""
+    assert "\rmlmodel census: [" in tty.getvalue() and "2/2 packages" in tty.getvalue()
