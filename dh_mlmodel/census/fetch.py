@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 from ..model import MLModelError
-from .mirror import Mirror, MirrorError, PackageEntry, _Missing
+from .mirror import Mirror, MirrorError, PackageEntry, NotOnMirror
 
 CHUNK = 1 << 20
 RETRIES = 3
@@ -132,7 +132,7 @@ class Fetcher:
         if have < entry.size:
             try:
                 self._append(entry, part, have)
-            except _Missing:
+            except NotOnMirror:
                 if have:  # the server refused the range: fetch it whole
                     part.unlink(missing_ok=True)
                     self._append(entry, part, 0)

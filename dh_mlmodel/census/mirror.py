@@ -39,7 +39,7 @@ class MirrorError(MLModelError):
     """A mirror or one of its indices cannot be read."""
 
 
-class _Missing(Exception):
+class NotOnMirror(Exception):
     """This file is not on the mirror (404, no such file): try the next compression."""
 
 
@@ -98,7 +98,7 @@ class Mirror:
             try:
                 fh = open(target, "rb")
             except FileNotFoundError:
-                raise _Missing(relpath) from None
+                raise NotOnMirror(relpath) from None
             except OSError as exc:
                 raise MirrorError(target, f"cannot read: {exc.strerror}") from None
             with fh:
@@ -112,9 +112,9 @@ class Mirror:
             resp = urllib.request.urlopen(urllib.request.Request(target, headers=headers), timeout=TIMEOUT)
         except urllib.error.HTTPError as exc:
             if exc.code in (404, 410):
-                raise _Missing(relpath) from None
+                raise NotOnMirror(relpath) from None
             if exc.code == 416 and offset:  # asked past the end: start again
-                raise _Missing(relpath) from None
+                raise NotOnMirror(relpath) from None
             raise MirrorError(target, f"HTTP {exc.code} {exc.reason}") from None
         except (urllib.error.URLError, OSError) as exc:
             raise MirrorError(target, f"cannot fetch: {getattr(exc, 'reason', exc)}") from None
@@ -125,7 +125,7 @@ class Mirror:
         try:
             with self.open(relpath):
                 return True
-        except _Missing:
+        except NotOnMirror:
             return False
 
     # -- indices ----------------------------------------------------------------
@@ -139,9 +139,9 @@ class Mirror:
                     stream = opener(raw) if opener is not None else raw
                     yield _lines(stream, stem + ext)
                     return
-            except _Missing:
+            except NotOnMirror:
                 continue
-        raise _Missing(stem)
+        raise NotOnMirror(stem)
 
     def contents(self, suite: str, component: str, arch: str) -> Iterator[tuple[str, list[str]]]:
         """(path, [package, …]) of Contents-all and Contents-ARCH of one component (missing ones: none)."""
@@ -152,7 +152,7 @@ class Mirror:
                 with self.index(stem) as lines:
                     found = True
                     yield from _contents_entries(lines)
-            except _Missing:
+            except NotOnMirror:
                 continue
         if not found:
             raise MirrorError(self.url(f"dists/{suite}/{component}"), f"no Contents-all or Contents-{arch} index")
@@ -167,7 +167,7 @@ class Mirror:
                         entry = _entry(fields, component, stem)
                         if entry is not None:
                             yield entry
-        except _Missing:
+        except NotOnMirror:
             raise MirrorError(self.url(stem), "no Packages index (.xz, .gz or plain)") from None
 
 
