@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from dh_mlmodel.census.output import model_units, summary  # noqa: E402
 from dh_mlmodel.census.row import verdict_label  # noqa: E402
 from dh_mlmodel.declaration import PROFILES  # noqa: E402
 
@@ -40,7 +41,8 @@ def timing(path: Path | None) -> list[str]:
 
 def main(argv: list[str]) -> int:
     doc = json.loads(Path(argv[1]).read_text())
-    meta, s, rows = doc["census"], doc["summary"], doc["packages"]
+    meta, rows = doc["census"], doc["packages"]
+    s = summary(rows)  # this checkout's counting, over the rows as the census wrote them
     models = [r for r in rows if r["ships_model"]]
     print(f"Mirror {meta['mirror']}, suite {meta['suite']}, components {', '.join(meta['components'])}, "
           f"architecture {meta['architecture']} (+ all); inspector {meta['inspector']}.\n")
@@ -55,17 +57,18 @@ def main(argv: list[str]) -> int:
     if s.get("unconfirmed_packages"):
         print(f"- candidates with only unconfirmed files (binary, named like a model, format unknown; not counted): "
               f"{', '.join(s['unconfirmed_packages'])}")
+    print(f"- of these, only test fixtures (every model file under a test directory, or a -testdata package): "
+          f"{len(s['fixtures_only'])} ({', '.join(s['fixtures_only'])})")
     for line in timing(Path(argv[2]) if len(argv) > 2 else None):
         print(line)
 
-    print("\n### Formats\n\n| format | packages | files | bytes | largest file |\n|---|---:|---:|---:|---:|")
+    print("\n### Formats\n\n| format | packages | models | bytes | largest model |\n|---|---:|---:|---:|---:|")
     files: Counter = Counter()
     largest: dict[str, int] = defaultdict(int)
     for r in models:
-        for f in r["files"]:
-            if f["evidence"] in ("content", "marker", "name"):
-                files[f["kind"]] += 1
-                largest[f["kind"]] = max(largest[f["kind"]], f["size"])
+        for kind, size, _ in model_units(r).values():
+            files[kind] += 1
+            largest[kind] = max(largest[kind], size)
     for kind, n in sorted(s["by_format_packages"].items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"| {kind} | {n} | {files[kind]} | {mb(s['by_format_bytes'].get(kind, 0))} | {mb(largest[kind])} |")
 
@@ -74,6 +77,15 @@ def main(argv: list[str]) -> int:
     for p in PROFILES:
         c = s["placement"][p]
         print(f"| {p} | {c.get('main', 0)} | {c.get('contrib', 0)} | {c.get('non-free', 0)} | {c.get('reject', 0)} |")
+    print("\n### Where they are and where each profile would put them (packages)\n\n"
+          "| profile | " + " | ".join(f"in {c}" for c in sorted(s["by_component"])) + " |\n|---|"
+          + "---|" * len(s["by_component"]))
+    for p in PROFILES:
+        cells = []
+        for comp in sorted(s["by_component"]):
+            here = Counter((r["verdicts"][p]["section"] or "reject") for r in models if r["component"] == comp)
+            cells.append(", ".join(f"{k} {v}" for k, v in sorted(here.items())))
+        print(f"| {p} | " + " | ".join(cells) + " |")
     rules = Counter((r["verdicts"]["ml-policy"]["rule"], r["license_status"]) for r in models)
     print("\nDecision-table rows that fired (ML-Policy column; the same row fires under every profile): "
           + ", ".join(f"rule {k[0]} ({k[1]} licence): {v}" for k, v in sorted(rules.items())))

@@ -18,7 +18,10 @@ from typing import Any
 import jinja2
 
 from ..declaration import PROFILES
+from . import rules
 from .row import verdict_label
+
+COUNTED = ("content", "marker", "name")  # the evidence that makes a file a model (census.inspect)
 
 CSV_COLUMNS = ("package", "version", "architecture", "component", "section", "source", "ships_model", "formats",
                "model_count", "model_bytes", "largest_model", "license", "license_status", "training_data",
@@ -63,6 +66,26 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
+def model_units(row: dict[str, Any]) -> dict[str, tuple[str, int, bool]]:
+    """unit -> (kind, bytes, fixture?) of a row's model files: a file, or a directory for dir/tree rules."""
+    units: dict[str, tuple[str, int, bool]] = {}
+    for f in row["files"]:
+        if f["evidence"] not in COUNTED:
+            continue
+        rule = rules.by_name(f["rule"])
+        fixture = rules.is_fixture(f["path"], row["package"])
+        if rule is not None and rule.unit in ("dir", "tree"):
+            units.setdefault(f["path"].rsplit("/", 1)[0] + "/", (f["kind"], f["unit_size"], fixture))
+        else:
+            units[f["path"]] = (f["kind"], f["size"], fixture)
+    return units
+
+
+def is_fixtures_only(row: dict[str, Any]) -> bool:
+    units = model_units(row)
+    return bool(units) and all(fixture for _, _, fixture in units.values())
+
+
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The counts docs/census.md publishes: packages with models, by format, size and placement."""
     models = [r for r in rows if r["ships_model"]]
@@ -71,9 +94,8 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for r in models:
         for kind in r["formats"]:
             formats[kind] += 1
-        for f in r["files"]:
-            if f["evidence"] in ("content", "marker", "name"):
-                format_bytes[f["kind"]] += f["size"]
+        for kind, size, _ in model_units(r).values():
+            format_bytes[kind] += size
     placement = {p: dict(sorted(Counter((r["verdicts"][p]["section"] or "reject") for r in models).items()))
                  for p in PROFILES}
     return {
@@ -88,6 +110,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "generative": sum(1 for r in models if r["generative"]),
         "declared": sum(1 for r in models if r["declared"]),
         "with_training_statement": sum(1 for r in models if r["training_data"]),
+        "fixtures_only": sorted(r["package"] for r in models if is_fixtures_only(r)),
         "unconfirmed_packages": sorted(r["package"] for r in rows if not r["ships_model"] and r.get("unconfirmed")),
         "placement": placement,
     }

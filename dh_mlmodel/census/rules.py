@@ -118,3 +118,12 @@ def match(path: str) -> Rule | None:
 
 def by_name(name: str) -> Rule | None:
     return next((r for r in RULES if r.name == name), None)
+
+
+# Directories of test data: a model there is a fixture of a test suite (libonnx-testdata's operator
+# tests, a parser's sample checkpoints), counted apart from the models a package ships for use.
+FIXTURE_PARTS = frozenset({"test", "tests", "testdata", "test-data", "test_data", "testsuite"})
+
+
+def is_fixture(path: str, package: str) -> bool:
+    return package.endswith("-testdata") or not FIXTURE_PARTS.isdisjoint(path.lower().split("/")[:-1])
