@@ -90,14 +90,14 @@ def main(argv: list[str]) -> int:
     print("\nDecision-table rows that fired (ML-Policy column; the same row fires under every profile): "
           + ", ".join(f"rule {k[0]} ({k[1]} licence): {v}" for k, v in sorted(rules.items())))
 
-    print("\n### Packages\n\n| package | component/section | formats | models | bytes | licence | training data | "
+    print("\n### Packages\n\n| package | section | formats | models | bytes | licence | training data | "
           "generative | " + " | ".join(PROFILES) + " |\n|" + "---|" * (8 + len(PROFILES)))
     for group in _groups(models):
         r = group[0]
         stmt = "; ".join(t["text"][:80] for t in r["training_data"])[:120] or "none found"
         name = r["package"] if len(group) == 1 else (f"{len(group)} packages of source {r['source']} "
                                                      f"({group[0]['package']} … {group[-1]['package']})")
-        cells = [name, f"{r['component']}/{r['section']}", ", ".join(r["formats"]),
+        cells = [name, r["section"], ", ".join(r["formats"]),
                  str(sum(g["model_count"] for g in group)), mb(sum(g["model_bytes"] for g in group)),
                  f"{r['license'] or 'none'} ({r['license_status']})", stmt,
                  "yes" if r["generative"] else "no"] + [verdict_label(r["verdicts"][p]) for p in PROFILES]

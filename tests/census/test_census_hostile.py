@@ -337,3 +337,27 @@ def test_progress_bar_only_on_a_terminal():
         bar.close()
     assert pipe.getvalue() == ""
     assert "\rmlmodel census: [" in tty.getvalue() and "2/2 packages" in tty.getvalue()
+
+
+def test_summary_counts_a_directory_model_once_and_fixtures_apart():
+    from dh_mlmodel.census.output import summary
+
+    def f(path, rule, kind, size, unit_size, evidence="name"):
+        return {"path": path, "rule": rule, "kind": kind, "size": size, "unit_size": unit_size, "evidence": evidence}
+
+    verdicts = {p: {"section": "non-free", "category": "toxic-candy", "rule": 4, "basis": "undeclared"}
+                for p in ("ml-policy", "gr-a", "model-is-source", "osaid", "training-inputs-honoured")}
+    base = {"component": "main", "license_status": "free", "generative": False, "declared": False,
+            "training_data": [], "error": "", "ships_model": True, "verdicts": verdicts, "unconfirmed": []}
+    rows = [
+        dict(base, package="ps", formats=["pocketsphinx"], model_bytes=600, files=[
+            f("usr/share/ps/m/mdef", "pocketsphinx", "pocketsphinx", 100, 600),
+            f("usr/share/ps/m/sendump", "pocketsphinx", "pocketsphinx", 200, 600)]),
+        dict(base, package="onnx-tests", formats=["onnx"], model_bytes=30, files=[
+            f("usr/share/x/tests/a.onnx", "ml-format", "onnx", 10, 10, "content"),
+            f("usr/share/x/tests/b.onnx", "ml-format", "onnx", 20, 20, "content"),
+            f("usr/share/x/tests/c.onnx", "ml-format", "onnx", 99, 99, "none")]),
+    ]
+    s = summary(rows)
+    assert s["by_format_bytes"] == {"pocketsphinx": 600, "onnx": 30}
+    assert s["fixtures_only"] == ["onnx-tests"]
