@@ -208,7 +208,7 @@ def test_csv_and_html(run):
     by = {r["package"]: r for r in table}
     assert by["tesseract-ocr-eng"]["verdict:ml-policy"] == "non-free (toxic-candy, rule 4, undeclared)"
     assert by["pocketsphinx-en-us"]["verdict:osaid"] == "reject (rule 1, undeclared)"
-    html5lib = pytest.importorskip("html5lib")
+    html5lib = pytest.importorskip("html5lib")  # python3-html5lib (tools/setup)
     page = (out / "c.html").read_text()
     html5lib.HTMLParser(strict=True).parse(page)
     for package in rows:
