@@ -226,7 +226,8 @@ def _entry(fields: dict[str, str], component: str, stem: str) -> PackageEntry | 
         sha256 = fields["SHA256"].lower()
     except (ValueError, KeyError, MirrorError):
         return None  # a stanza without a usable Filename, Size or SHA256 names no package we can fetch
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256) or not filename.endswith((".deb", ".udeb")):
+    if (size < 0 or len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256)
+            or not filename.endswith((".deb", ".udeb"))):
         return None
     return PackageEntry(fields["Package"], fields.get("Version", ""), fields.get("Architecture", ""),
                         fields.get("Section", ""), filename, size, sha256,

@@ -108,6 +108,20 @@ def test_a_filename_outside_the_mirror_is_refused(tmp_path):
     assert result.rows == [] and result.inspected == []
 
 
+@pytest.mark.parametrize("stanza", [
+    "Filename: pool/x.deb\nSize: -1\nSHA256: " + "0" * 64,  # a negative size
+    "Filename: pool/x.deb\nSize: 8\nSHA256: " + "0" * 63 + "g",  # not a sha256
+    "Filename: pool/x.tar\nSize: 8\nSHA256: " + "0" * 64,  # not a package
+    "Filename: /etc/passwd\nSize: 8\nSHA256: " + "0" * 64,  # absolute
+    "Size: 8\nSHA256: " + "0" * 64,  # no Filename
+])
+def test_unusable_stanzas_name_no_package(tmp_path, stanza):
+    mirror = _mirror_with_packages(tmp_path / "mirror", "usr/share/x/model.onnx  science/evil\n",
+                                   f"Package: evil\nVersion: 1\nArchitecture: all\n{stanza}\n\n")
+    result = run_census(str(mirror), SUITE, ["main"], "amd64", tmp_path / "cache")
+    assert result.rows == []
+
+
 def test_a_deb_that_is_not_the_listed_one_is_an_error_naming_it(tmp_path):
     deb = build_deb(demo_spec(package="demo-embed"), tmp_path)
     mirror = build_mirror(tmp_path / "mirror", [deb])
