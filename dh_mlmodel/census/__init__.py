@@ -31,7 +31,7 @@ from .row import build_row, error_row
 STATE_NAME = "census-state.json"
 STATE_FORMAT = 1
 # Bump when the rules, the inspection or the row change: every package is then inspected again.
-INSPECTOR = "census-2"
+INSPECTOR = "census-3"
 SAVE_EVERY = 20  # packages inspected between two writes of the state file
 MAX_PATHS = 50  # Contents paths kept per candidate (the count is kept in full)
 MAX_FILES_IN_ROW = 500

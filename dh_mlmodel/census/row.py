@@ -52,11 +52,31 @@ def _synopsis(value: str) -> str:
     return safe_field_value(value.split("\n", 1)[0].strip())[:200]
 
 
+_GLOB = re.compile(r"[*?\[]")
+
+
+def _pattern_tails(pattern: str) -> list[str]:
+    """PATTERN, and the same without leading directories while a literal directory remains.
+
+    A Files: pattern names a source path (`data/voices/alan/*`), the package installs it elsewhere
+    (`usr/share/RHVoice/voices/alan/…`): `voices/alan/*` and `alan/*` still say which files they
+    mean; `*` alone (opencv's `data/*` without `data/`) says nothing and is never tried.
+    """
+    parts = pattern.split("/")
+    out = [pattern]
+    for k in range(1, len(parts) - 1):
+        rest = parts[k:]
+        if any(not _GLOB.search(p) for p in rest[:-1]):
+            out.append("/".join(rest))
+    return out
+
+
 def _stanza_matches(patterns: str, path: str) -> bool:
     """A Files: pattern names a source path; an installed path matches when a tail of it does."""
     parts = path.split("/")
     tails = ["/".join(parts[i:]) for i in range(len(parts))]
-    return any(fnmatch.fnmatchcase(tail, pat) for pat in patterns.split() for tail in tails if pat != "*")
+    return any(fnmatch.fnmatchcase(tail, pat) for pattern in patterns.split() if pattern != "*"
+               for pat in _pattern_tails(pattern) for tail in tails)
 
 
 def _license_dep5(paragraphs: list[deb822.Deb822], models: list[ModelFile]) -> tuple[str | None, str]:

@@ -375,3 +375,29 @@ def test_summary_counts_a_directory_model_once_and_fixtures_apart():
     s = summary(rows)
     assert s["by_format_bytes"] == {"pocketsphinx": 600, "onnx": 30}
     assert s["fixtures_only"] == ["onnx-tests"]
+
+
+def test_a_stanza_for_the_source_path_gives_the_models_licence(tmp_path):
+    """RHVoice's copyright licenses data/voices/<voice>/*, installed as usr/share/RHVoice/voices/<voice>/."""
+    spec = demo_spec(package="rhvoice-demo")
+    spec.files["usr/share/RHVoice/voices/arina/voice.info"] = b"name=Arina\n"
+    spec.files["usr/share/RHVoice/voices/arina/24000/mgc.pdf"] = bytes(range(256)) * 4
+    spec.files["usr/share/opencv4/haarcascades/x.xml"] = b"<?xml version='1.0'?>\n<opencv_storage>\n</opencv_storage>\n"
+    spec.files["usr/share/doc/rhvoice-demo/copyright"] = (
+        b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
+        b"Files: *\nCopyright: 2026 A\nLicense: GPL-2+\n\n"
+        b"Files: data/*\nCopyright: 2026 A\nLicense: Apache-2.0\n\n"
+        b"Files: data/voices/arina/*\nCopyright: 2026 B\nLicense: CC-BY-NC-ND-4.0\n")
+    deb = build_deb(spec, tmp_path)
+    from dh_mlmodel.census.row import package_license
+
+    facts = inspect_deb(deb)
+    voice = [f for f in facts.files if f.rule == "rhvoice"]
+    cascade = [f for f in facts.files if f.rule == "opencv-cascade"]
+    assert package_license(facts, voice)[0] == "CC-BY-NC-ND-4.0"
+    assert package_license(facts, cascade)[0] == "GPL-2+"  # `data/*` without `data/` is `*`: says nothing
+    mirror = build_mirror(tmp_path / "mirror", [deb])
+    row = run_census(str(mirror), SUITE, ["main"], "amd64", tmp_path / "cache").rows[0]
+    assert row["license_status"] == "non-free"  # NC and ND: DFSG 6 and 3
+    assert {(v["rule"], v["section"]) for p, v in row["verdicts"].items() if p != "training-inputs-honoured"} == {
+        (2, "non-free")}
