@@ -15,7 +15,7 @@ from . import __version__
 from .model import MLModelError
 
 # The order is the order of `mlmodel --help`.
-COMMANDS = ("inspect", "classify", "copyright", "overrides", "autopkgtest", "init", "lint", "verify")
+COMMANDS = ("inspect", "classify", "copyright", "overrides", "autopkgtest", "init", "lint", "verify", "report")
 
 EXIT_USAGE = 2  # spec §6: usage or I/O error
 

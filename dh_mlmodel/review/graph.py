@@ -1,0 +1,214 @@
+"""The lineage graph of the review page: model -> base models -> training inputs, laid out by our code.
+
+Why not graphviz (docs/report.md): the graph is a small layered tree (models, their bases, their data
+and code), which a column layout draws in a few lines; `dot` would be a build and runtime dependency,
+its SVG changes between graphviz versions (Debian 12's 2.42 and 13's 12.x), so the page would not be
+byte-identical across suites, and its label language (escapes such as \\N, \\G, \\l, record fields,
+HTML-like labels) is one more place where a hostile name could be interpreted.
+
+This module only computes positions and the text of each line (clipped to the box); the template
+writes the SVG with autoescape on, and each box is a nested <svg>, which clips whatever a font
+draws wider than we measured.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from ..declaration import safe_field_value
+
+NODE_WIDTH = 300
+LINE_HEIGHT = 16
+PAD = 8
+COLUMN_GAP = 56
+ROW_GAP = 14
+FONT_SIZE = 12
+CHAR_WIDTH = 7.3  # DejaVu Sans Mono (Chromium's monospace on Debian) at 12px is 7.22 px; rounded up
+MAX_COLUMNS = int((NODE_WIDTH - 2 * PAD) // CHAR_WIDTH)
+TITLE_LIMIT = 300  # the tooltip; the tables below the graph carry the full text
+
+
+@dataclass(frozen=True)
+class Node:
+    key: str
+    kind: str  # model | base | data | code | card
+    lines: tuple[str, ...]  # the first is the name
+    title: str
+    x: int = 0
+    y: int = 0
+
+    @property
+    def height(self) -> int:
+        return len(self.lines) * LINE_HEIGHT + 2 * PAD
+
+
+@dataclass(frozen=True)
+class Edge:
+    d: str  # the SVG path
+    kind: str  # the child's kind, for the stroke style
+
+
+@dataclass(frozen=True)
+class Graph:
+    width: int
+    height: int
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    line_height: int = LINE_HEIGHT
+    pad: int = PAD
+    node_width: int = NODE_WIDTH
+    font_size: int = FONT_SIZE
+
+
+def display_width(ch: str) -> int:
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def clip(text: str, columns: int = MAX_COLUMNS) -> str:
+    """`text` on one visible line, cut with an ellipsis where it would leave a box of `columns` monospace cells.
+
+    Control and bidi characters are shown escaped first (as the page's finalize would), so what is
+    measured is what is drawn.
+    """
+    text = " ".join(safe_field_value(text).split())
+    if sum(display_width(c) for c in text) <= columns:
+        return text
+    used, out = 0, []
+    for ch in text:
+        used += display_width(ch)
+        if used > columns - 1:
+            break
+        out.append(ch)
+    return "".join(out) + "…"
+
+
+def node(key: str, kind: str, name: str, *details: str) -> Node:
+    lines = (name,) + tuple(d for d in details if d)
+    title = " / ".join(" ".join(line.split()) for line in lines)
+    if len(title) > TITLE_LIMIT:
+        title = title[:TITLE_LIMIT] + "…"
+    return Node(key, kind, tuple(clip(line) for line in lines), title)
+
+
+def layout(nodes: list[Node], children: dict[str, list[str]], roots: list[str]) -> Graph:
+    """Columns by depth (longest path from a root), rows in the order a walk from the roots meets them."""
+    by_key = {n.key: n for n in nodes}
+    depth: dict[str, int] = {}
+
+    def deepen(key: str, d: int, path: tuple[str, ...]) -> None:
+        if key in path:  # a cycle cannot reach here (the policy refuses it), but never loop on one
+            return
+        if depth.get(key, -1) >= d:
+            return
+        depth[key] = d
+        for c in children.get(key, ()):
+            deepen(c, d + 1, path + (key,))
+
+    for r in roots:
+        deepen(r, 0, ())
+    columns: dict[int, list[str]] = {}
+    seen: set[str] = set()
+
+    def place(key: str) -> None:
+        if key in seen:
+            return
+        seen.add(key)
+        columns.setdefault(depth[key], []).append(key)
+        for c in children.get(key, ()):
+            place(c)
+
+    for r in roots:
+        place(r)
+    placed: dict[str, Node] = {}
+    height = 0
+    for col, keys in sorted(columns.items()):
+        y = ROW_GAP
+        for key in keys:
+            n = by_key[key]
+            placed[key] = Node(n.key, n.kind, n.lines, n.title, col * (NODE_WIDTH + COLUMN_GAP) + ROW_GAP, y)
+            y += n.height + ROW_GAP
+        height = max(height, y)
+    edges = []
+    for parent in [k for col in sorted(columns) for k in columns[col]]:
+        for c in children.get(parent, ()):
+            edges.append(_edge(placed[parent], placed[c]))
+    width = (max(columns) + 1) * NODE_WIDTH + max(columns) * COLUMN_GAP + 2 * ROW_GAP if columns else 0
+    return Graph(width, height, tuple(placed[k] for col in sorted(columns) for k in columns[col]), tuple(edges))
+
+
+def _edge(a: Node, b: Node) -> Edge:
+    x1, y1 = a.x + NODE_WIDTH, a.y + a.height // 2
+    x2, y2 = b.x, b.y + b.height // 2
+    mid = (x1 + x2) // 2
+    return Edge(f"M{x1} {y1} C{mid} {y1} {mid} {y2} {x2 - 6} {y2}", b.kind)
+
+
+# ---------------------------------------------------------------- the review's lineage
+
+def lineage(models, profile: str) -> Graph:
+    """The graph of a Review's models (facts.ModelView): each model, its bases, its data and code."""
+    nodes: list[Node] = []
+    children: dict[str, list[str]] = {}
+    names = {m.name for m in models}
+    based_on = set()
+    for m in models:
+        key = f"model:{m.name}"
+        inputs = m.inputs
+        nodes.append(node(key, "model", m.name, f"licence: {inputs.get('license') or 'none found'} ({inputs.get('L')})",
+                          f"{m.chosen.section or 'reject'} under {profile}"))
+        kids = children.setdefault(key, [])
+        for i, (info, decl) in enumerate(zip(inputs.get("B") or (), m.decl.base_models)):
+            if decl.name in names and decl.name != m.name:
+                kids.append(f"model:{decl.name}")
+                based_on.add(decl.name)
+                continue
+            kids.append(f"base:{m.name}:{i}")
+            nodes.append(node(kids[-1], "base", f"base: {info['name']}", f"licence: {decl.license or 'not declared'}",
+                              f"{info['category']}, {info['section'] or 'section unknown'} (from {info['source']})",
+                              f"Debian package: {info['package']}" if info.get("package") else ""))
+        kids += _inputs(m, nodes)
+    roots = [f"model:{m.name}" for m in models if m.name not in based_on] or [f"model:{models[0].name}"]
+    return layout(nodes, children, roots)
+
+
+def _inputs(m, nodes: list[Node]) -> list[str]:
+    """The data, code and card-only nodes of model `m` (appended to `nodes`); their keys."""
+    keys = []
+    data = m.decl.training_data
+    if isinstance(data, tuple) and data:
+        for i, ds in enumerate(data):
+            keys.append(f"data:{m.name}:{i}")
+            nodes.append(node(keys[-1], "data", f"data: {ds.name}", f"licence: {ds.license or 'not declared'}",
+                              f"availability: {ds.availability}"
+                              + (" (withheld)" if ds.availability == "unavailable" and ds.withheld is not False else ""),
+                              f"Debian package: {ds.package}" if ds.package else ""))
+    else:
+        keys.append(f"data:{m.name}")
+        nodes.append(node(keys[-1], "data", "training data: undeclared", "counts as unavailable"))
+    code = m.decl.training_code
+    keys.append(f"code:{m.name}")
+    if code is None:
+        nodes.append(node(keys[-1], "code", "training code: not declared", "counts as missing"))
+    else:
+        nodes.append(node(keys[-1], "code", "training code", f"licence: {code.license or 'not declared'}",
+                          f"completeness: {code.completeness}",
+                          "needs a non-free toolchain" if code.non_free_toolchain else ""))
+    for i, (what, name) in enumerate(card_only(m)):
+        keys.append(f"card:{m.name}:{i}")
+        nodes.append(node(keys[-1], "card", f"{what}: {name}", "named by the model card, not declared"))
+    return keys
+
+
+def card_only(m) -> list[tuple[str, str]]:
+    """(base | data, name) the model card names that the declaration does not."""
+    card = m.card
+    if card is None:
+        return []
+    data = m.decl.training_data if isinstance(m.decl.training_data, tuple) else ()
+    declared = {x.strip().casefold() for x in [b.name for b in m.decl.base_models if b.name]
+                + [b.package for b in m.decl.base_models if b.package] + [d.name for d in data]
+                + [d.url for d in data if d.url] + [m.name]}
+    out = [("base", b) for b in card.base_model] + [("data", d) for d in card.datasets]
+    return [(w, n) for w, n in out if n.strip().casefold() not in declared]
