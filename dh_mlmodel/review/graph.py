@@ -166,7 +166,7 @@ def lineage(models, profile: str) -> Graph:
                 continue
             kids.append(f"base:{m.name}:{i}")
             nodes.append(node(kids[-1], "base", f"base: {info['name']}", f"licence: {decl.license or 'not declared'}",
-                              f"{info['category']}, {info['section'] or 'section unknown'} (from {info['source']})",
+                              f"{info['category']}, {info['section'] or 'section unknown'}", f"from {info['source']}",
                               f"Debian package: {info['package']}" if info.get("package") else ""))
         kids += _inputs(m, nodes)
     roots = [f"model:{m.name}" for m in models if m.name not in based_on] or [f"model:{models[0].name}"]
