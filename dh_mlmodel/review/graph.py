@@ -2,8 +2,8 @@
 
 Why not graphviz (docs/report.md): the graph is a small layered tree (models, their bases, their data
 and code), which a column layout draws in a few lines; `dot` would be a build and runtime dependency,
-its SVG changes between graphviz versions (Debian 12's 2.42 and 13's 12.x), so the page would not be
-byte-identical across suites, and its label language (escapes such as \\N, \\G, \\l, record fields,
+its SVG names its version and its layout depends on that version and on the fonts installed, so the
+page would not be byte-identical across machines, and its label language (escapes such as \\N, \\G, \\l, record fields,
 HTML-like labels) is one more place where a hostile name could be interpreted.
 
 This module only computes positions and the text of each line (clipped to the box); the template

@@ -24,7 +24,11 @@ from markupsafe import Markup
 from ..bootstrap.render import templates_dir
 from ..declaration import safe_field_value
 from . import graph
-from .facts import Review
+from .facts import Review, ReviewError
+
+
+class RenderError(ReviewError):
+    """A report template is missing or broken."""
 
 VALUE_LIMIT = 2000  # characters of one hostile value shown; more is said, not printed
 PROSE_LIMIT = 200
@@ -92,22 +96,30 @@ def _environment(autoescape: bool, finalize) -> SandboxedEnvironment:
     return env
 
 
+def _render(env: SandboxedEnvironment, name: str, **context) -> str:
+    """One template rendered; a missing or broken template is one line naming it (not a traceback)."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateError as exc:
+        raise RenderError(templates_dir() / "report" / name, f"template error: {exc}") from None
+
+
 def html_environment() -> SandboxedEnvironment:
     return _environment(True, _html_finalize)
 
 
 def render_html(review: Review) -> str:
     lineage = graph.lineage(review.models, review.profile)
-    return html_environment().get_template("page.html.j2").render(review=review, graph=lineage)
+    return _render(html_environment(), "page.html.j2", review=review, graph=lineage)
 
 
 def render_markdown(review: Review) -> str:
-    return _environment(False, _markdown_finalize).get_template("report.md.j2").render(review=review)
+    return _render(_environment(False, _markdown_finalize), "report.md.j2", review=review)
 
 
 def render_prose(review: Review) -> str:
     """The body of the README.source section (between the markers)."""
-    text = _environment(False, _prose_finalize).get_template("README.source.j2").render(review=review)
+    text = _render(_environment(False, _prose_finalize), "README.source.j2", review=review)
     return "".join(_wrap(line) + "\n" for line in text.rstrip("\n").split("\n"))
 
 
