@@ -15,7 +15,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from ..declaration import safe_field_value
+from .text import one_line
 
 NODE_WIDTH = 300
 LINE_HEIGHT = 16
@@ -72,7 +72,7 @@ def clip(text: str, columns: int = MAX_COLUMNS) -> str:
     Control and bidi characters are shown escaped first (as the page's finalize would), so what is
     measured is what is drawn.
     """
-    text = " ".join(safe_field_value(text).split())
+    text = " ".join(one_line(text).split())
     if sum(display_width(c) for c in text) <= columns:
         return text
     used, out = 0, []
@@ -86,7 +86,7 @@ def clip(text: str, columns: int = MAX_COLUMNS) -> str:
 
 def node(key: str, kind: str, name: str, *details: str) -> Node:
     lines = (name,) + tuple(d for d in details if d)
-    title = " / ".join(" ".join(line.split()) for line in lines)
+    title = " / ".join(" ".join(one_line(line).split()) for line in lines)
     if len(title) > TITLE_LIMIT:
         title = title[:TITLE_LIMIT] + "…"
     return Node(key, kind, tuple(clip(line) for line in lines), title)

@@ -22,9 +22,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from ..bootstrap.render import templates_dir
-from ..declaration import safe_field_value
 from . import graph
 from .facts import Review, ReviewError
+from .text import cut, one_line
 
 
 class RenderError(ReviewError):
@@ -46,10 +46,7 @@ class Literal(str):
 
 def visible(value: Any, limit: int = VALUE_LIMIT) -> str:
     """`value` as one visible line of at most `limit` characters (plus a note of what was cut)."""
-    text = safe_field_value(str(value))
-    if len(text) > limit:
-        return f"{text[:limit]}… ({len(text) - limit} more characters)"
-    return text
+    return cut(one_line(value), limit)
 
 
 def _html_finalize(value: Any) -> Any:
