@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(markdown)
     if prose is not None:
         path = source / "debian/README.source"
-        print(f"{path}: {readme_source.update(path, prose)}", file=sys.stderr if markdown is not None else sys.stdout)
+        print(f"{path}: {readme_source.update(path, prose, source)}", file=sys.stderr if markdown is not None else sys.stdout)
     return 0
 
 

@@ -57,10 +57,12 @@ def merge(existing: bytes | None, body: str, path: Path) -> bytes:
     return b"".join(lines[:b]) + section(body, eol) + b"".join(lines[e + 1:])
 
 
-def update(path: Path, body: str) -> str:
-    """Write the section into `path`; "written", "updated" or "unchanged"."""
+def update(path: Path, body: str, root: Path | None = None) -> str:
+    """Write the section into `path` (which must stay inside `root`); "written", "updated" or "unchanged"."""
     if path.is_symlink():
         raise ReadmeSourceError(path, "is a symbolic link; refusing to write through it")
+    if root is not None and not path.parent.resolve().is_relative_to(Path(root).resolve()):
+        raise ReadmeSourceError(path, f"{path.parent} leads out of the source tree; refusing to write there")
     try:
         existing = path.read_bytes()
     except FileNotFoundError:

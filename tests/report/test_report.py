@@ -297,6 +297,40 @@ def test_readme_source_symlink_is_refused(tmp_path):
     assert outside.read_text() == "not ours\n"
 
 
+def test_readme_source_debian_dir_leading_outside_is_refused(tmp_path):
+    src = demo_source(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    (src / "debian").rename(elsewhere)
+    (src / "debian").symlink_to(elsewhere)
+    proc = run_report("--readme-source", str(src))
+    assert proc.returncode == 2 and "out of the source tree" in proc.stderr
+    assert not (elsewhere / "README.source").exists()
+
+
+def test_two_models_one_the_base_of_the_other(tmp_path):
+    """A fine-tune of another model of the same source: its box points at that model's box, one column on."""
+    src = demo_source(tmp_path)
+    decl = src / "debian/mlmodel.yaml"
+    decl.write_text(decl.read_text() + "".join(f"{line}\n" for line in (
+        "  - name: demo-embed-ft",
+        "    path: model",
+        "    license: CC0-1.0",
+        "    base-model: {name: demo-embed}",
+        "    training-data:",
+        "      - {name: ft-corpus, license: CC0-1.0, availability: public}",
+        "    training-code: {license: Expat, completeness: complete}")))
+    doc = strict_parse(page(src, tmp_path))
+    (lineage,) = [s for s in doc.iter(f"{SVG}svg") if s.get("class") == "lineage"]
+    boxes = {"".join(n.find(f"{SVG}text").itertext()): (int(n.get("x")), n.get("class")) for n in lineage.iter(f"{SVG}svg")
+             if n is not lineage}
+    assert boxes["demo-embed-ft"][1] == boxes["demo-embed"][1] == "node node-model"
+    assert boxes["demo-embed-ft"][0] < boxes["demo-embed"][0] < boxes["data: demo-corpus"][0]
+    assert "base: demo-embed" not in boxes  # not drawn twice
+    cards = verdict_cards(doc)
+    assert len(cards) == 5  # dict by profile; two models give two sets of cards
+    assert len([d for d in doc.iter(f"{XHTML}div") if "verdict" in (d.get("class") or "").split()]) == 10
+
+
 def test_readme_source_write_failure_leaves_the_old_file(tmp_path, monkeypatch):
     from dh_mlmodel.review import readme_source
 
