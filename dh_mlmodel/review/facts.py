@@ -205,6 +205,8 @@ def _placements(source_dir: Path, analysis) -> tuple[dict[str, str], str | None]
 
 def _coverage(source_dir: Path, analysis, packages: Mapping[str, str]) -> tuple[dict[str, str | None], str, list[str]]:
     """source path -> the covering paragraph's licence; the file's state; the installed paths not covered."""
+    from debian import copyright as d5
+
     from ..deliver import copyright as dep5
 
     paths = [_source_path(m.directory, f.artifact.relpath) for m in analysis.models for f in m.files]
@@ -216,7 +218,7 @@ def _coverage(source_dir: Path, analysis, packages: Mapping[str, str]) -> tuple[
         return {}, "not machine-readable", []
     try:
         found = {p: parsed.find_files_paragraph(p) for p in paths}
-    except Exception as exc:  # python-debian raises its own errors on a bad Files: pattern
+    except d5.Error as exc:  # a Files: pattern python-debian cannot compile (it compiles them on first use)
         return {}, f"debian/copyright: {exc}".replace("\n", "\\n"), []
     coverage = {p: (para.license.synopsis if para is not None and para.license else
                     ("(no License:)" if para is not None else None)) for p, para in found.items()}
@@ -236,11 +238,11 @@ def _date(source_dir: Path) -> str | None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     if epoch.isdigit():
         return email.utils.formatdate(int(epoch), usegmt=True)
-    try:
-        from debian.changelog import Changelog
+    from debian.changelog import Changelog, ChangelogParseError
 
+    try:
         with open(source_dir / "debian/changelog", encoding="utf-8") as fh:
             date = Changelog(fh, max_blocks=1).date
         return email.utils.formatdate(email.utils.parsedate_to_datetime(date).timestamp(), usegmt=True)
-    except Exception:  # no changelog, or one python-debian cannot read: the page simply has no date
-        return None
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, ChangelogParseError):
+        return None  # no changelog, or one without a date we can read: the page simply has no date

@@ -109,6 +109,7 @@ def test_page_is_self_contained(tmp_path):
     assert "default-src 'none'" in csp.get("content")
 
 
+@pytest.mark.corpus
 def test_corpus_page_shows_the_lineage_and_where_the_readings_diverge(corpus, tmp_path):
     src = corpus_source(corpus, tmp_path, "akiki")
     doc = strict_parse(page(src, tmp_path))
@@ -131,6 +132,7 @@ def test_corpus_page_shows_the_lineage_and_where_the_readings_diverge(corpus, tm
         assert f["sha256"] in body
 
 
+@pytest.mark.corpus
 def test_festvox_diverges_three_ways(corpus, tmp_path):
     """HTK (a non-free trainer): contrib, main or non-free depending on the reading."""
     doc = strict_parse(page(corpus_source(corpus, tmp_path, "deb-festvox-us-slt-hts"), tmp_path))
@@ -386,3 +388,30 @@ def test_markdown_has_the_same_verdicts(tmp_path):
     assert proc.returncode == 0
     (row,) = [line for line in proc.stdout.splitlines() if line.startswith("| demo-embed |")]
     assert row.count("main (rule 6)") == 5
+
+
+def test_help_lists_report_and_its_options():
+    env = dict(os.environ, PYTHONPATH=str(TOP))
+    top = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "--help"], capture_output=True, text=True, env=env)
+    assert top.returncode == 0 and "report" in top.stdout
+    own = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "report", "--help"], capture_output=True, text=True,
+                         env=env)
+    assert own.returncode == 0
+    for option in ("--html", "--markdown", "--readme-source", "--policy", "SOURCE_DIR"):
+        assert option in own.stdout
+
+
+def test_page_date_from_the_changelog_without_source_date_epoch(tmp_path):
+    src = demo_source(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    env["PYTHONPATH"] = str(TOP)
+    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "report", "--markdown", str(src)],
+                          capture_output=True, text=True, env=env)
+    from debian.changelog import Changelog
+
+    with open(src / "debian/changelog", encoding="utf-8") as fh:
+        date = Changelog(fh, max_blocks=1).date
+    import email.utils
+
+    expected = email.utils.formatdate(email.utils.parsedate_to_datetime(date).timestamp(), usegmt=True)
+    assert proc.returncode == 0 and proc.stdout.rstrip().endswith(f"for {expected}.")

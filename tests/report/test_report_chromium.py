@@ -114,6 +114,7 @@ def test_demo_page_in_chromium(browser, tmp_path, viewport):
     assert m["nodeCount"] == 3
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
 def test_corpus_page_in_chromium(browser, corpus, tmp_path, viewport):
     """festvox (HTK, a non-free trainer): the readings diverge three ways, and the page shows it."""
@@ -122,6 +123,7 @@ def test_corpus_page_in_chromium(browser, corpus, tmp_path, viewport):
     assert [v["badge"] for v in m["verdicts"]] == ["contrib", "main", "main", "contrib", "non-free"]
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
 def test_akiki_lineage_in_chromium(browser, corpus, tmp_path, viewport):
     m = check_page(browser, render(corpus_source(corpus, tmp_path, "akiki"), tmp_path), tmp_path, viewport)
