@@ -26,6 +26,7 @@ FONT_SIZE = 12
 CHAR_WIDTH = 7.3  # DejaVu Sans Mono (Chromium's monospace on Debian) at 12px is 7.22 px; rounded up
 MAX_COLUMNS = int((NODE_WIDTH - 2 * PAD) // CHAR_WIDTH)
 TITLE_LIMIT = 300  # the tooltip; the tables below the graph carry the full text
+CARD_NODES = 8  # boxes for names only the model card gives, per model; then one "and N more"
 
 
 @dataclass(frozen=True)
@@ -195,9 +196,13 @@ def _inputs(m, nodes: list[Node]) -> list[str]:
         nodes.append(node(keys[-1], "code", "training code", f"licence: {code.license or 'not declared'}",
                           f"completeness: {code.completeness}",
                           "needs a non-free toolchain" if code.non_free_toolchain else ""))
-    for i, (what, name) in enumerate(card_only(m)):
+    named = card_only(m)
+    for i, (what, name) in enumerate(named[:CARD_NODES]):
         keys.append(f"card:{m.name}:{i}")
         nodes.append(node(keys[-1], "card", f"{what}: {name}", "named by the model card, not declared"))
+    if len(named) > CARD_NODES:  # a card may name thousands; the table lists them all
+        keys.append(f"card:{m.name}:more")
+        nodes.append(node(keys[-1], "card", f"and {len(named) - CARD_NODES} more", "named by the model card, not declared"))
     return keys
 
 

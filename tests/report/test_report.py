@@ -415,3 +415,16 @@ def test_page_date_from_the_changelog_without_source_date_epoch(tmp_path):
 
     expected = email.utils.formatdate(email.utils.parsedate_to_datetime(date).timestamp(), usegmt=True)
     assert proc.returncode == 0 and proc.stdout.rstrip().endswith(f"for {expected}.")
+
+
+def test_a_card_naming_thousands_of_datasets_gives_a_bounded_graph(tmp_path):
+    src = demo_source(tmp_path)
+    card = src / "model/README.md"
+    names = [f"dataset-{i}" for i in range(3000)]
+    card.write_text("---\n" + json.dumps({"license": "cc0-1.0", "datasets": names}) + "\n---\n# card\n")
+    doc = strict_parse(page(src, tmp_path))
+    (lineage,) = [s for s in doc.iter(f"{SVG}svg") if s.get("class") == "lineage"]
+    boxes = ["".join(n.find(f"{SVG}text").itertext()) for n in lineage.iter(f"{SVG}svg") if n is not lineage]
+    assert len(boxes) == 3 + 8 + 1 and boxes[-1] == "and 2992 more"
+    body = text_of(doc.find(f"{XHTML}body"))
+    assert "dataset-2999" in body  # the table keeps every name
