@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -96,7 +96,6 @@ class Review:
     date: str | None  # from SOURCE_DATE_EPOCH, else debian/changelog; never the clock
     version: str = __version__
     caveat: str = ALWAYS
-    profile_names: Mapping[str, str] = field(default_factory=lambda: dict(PROFILE_NAMES))
 
     @property
     def worst_section(self) -> str:
