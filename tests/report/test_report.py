@@ -203,6 +203,19 @@ def test_a_file_name_with_a_newline_is_one_line_error_and_writes_nothing(tmp_pat
     assert not out.exists() and not (src / "debian/README.source").exists()
 
 
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path):
+    """Held as surrogates (surrogateescape), it cannot be written as UTF-8: every output shows it escaped."""
+    src = demo_source(tmp_path)
+    with open(os.fsencode(src / "model") + b"/\xff\xfe.txt", "wb") as fh:
+        fh.write(b"x")
+    out = tmp_path / "page.html"
+    proc = run_report("--html", str(out), "--markdown", "--readme-source", str(src))
+    assert proc.returncode == 0, proc.stderr
+    assert "model/\\udcff\\udcfe.txt" in text_of(strict_parse(out.read_text(encoding="utf-8")).find(f"{XHTML}body"))
+    assert "model/\\\\udcff\\\\udcfe.txt" in proc.stdout  # Markdown: the backslash escaped too
+    readme(src).decode("utf-8")
+
+
 def test_not_a_source_tree(tmp_path):
     proc = run_report(str(tmp_path / "nothing"))
     assert proc.returncode == 2 and "not a directory" in proc.stderr and "Traceback" not in proc.stderr
