@@ -21,6 +21,7 @@ NODE_WIDTH = 300
 LINE_HEIGHT = 16
 PAD = 8
 COLUMN_GAP = 56
+INDENT = 24  # the narrow outline: how far a child box sits right of its parent
 ROW_GAP = 14
 FONT_SIZE = 12
 CHAR_WIDTH = 7.3  # DejaVu Sans Mono (Chromium's monospace on Debian) at 12px is 7.22 px; rounded up
@@ -93,15 +94,12 @@ def node(key: str, kind: str, name: str, *details: str) -> Node:
     return Node(key, kind, tuple(clip(line) for line in lines), title)
 
 
-def layout(nodes: list[Node], children: dict[str, list[str]], roots: list[str]) -> Graph:
-    """Columns by depth (longest path from a root), rows in the order a walk from the roots meets them."""
-    by_key = {n.key: n for n in nodes}
+def _depths(children: dict[str, list[str]], roots: list[str]) -> dict[str, int]:
+    """Each node's depth: the longest path from a root to it."""
     depth: dict[str, int] = {}
 
     def deepen(key: str, d: int, path: tuple[str, ...]) -> None:
-        if key in path:  # a cycle cannot reach here (the policy refuses it), but never loop on one
-            return
-        if depth.get(key, -1) >= d:
+        if key in path or depth.get(key, -1) >= d:  # a cycle cannot reach here (the policy refuses it)
             return
         depth[key] = d
         for c in children.get(key, ()):
@@ -109,34 +107,68 @@ def layout(nodes: list[Node], children: dict[str, list[str]], roots: list[str]) 
 
     for r in roots:
         deepen(r, 0, ())
-    columns: dict[int, list[str]] = {}
-    seen: set[str] = set()
+    return depth
 
-    def place(key: str) -> None:
-        if key in seen:
-            return
-        seen.add(key)
-        columns.setdefault(depth[key], []).append(key)
-        for c in children.get(key, ()):
-            place(c)
+
+def _walk(children: dict[str, list[str]], roots: list[str]) -> list[str]:
+    """The nodes in the order a depth-first walk from the roots first meets them."""
+    order: list[str] = []
+
+    def visit(key: str) -> None:
+        if key not in order:
+            order.append(key)
+            for c in children.get(key, ()):
+                visit(c)
 
     for r in roots:
-        place(r)
+        visit(r)
+    return order
+
+
+def layout(nodes: list[Node], children: dict[str, list[str]], roots: list[str]) -> Graph:
+    """Columns by depth (longest path from a root), rows in the order a walk from the roots meets them."""
+    by_key = {n.key: n for n in nodes}
+    depth = _depths(children, roots)
+    columns: dict[int, list[str]] = {}
+    for key in _walk(children, roots):
+        columns.setdefault(depth[key], []).append(key)
     placed: dict[str, Node] = {}
     height = 0
     for col, keys in sorted(columns.items()):
         y = ROW_GAP
         for key in keys:
-            n = by_key[key]
-            placed[key] = Node(n.key, n.kind, n.lines, n.title, col * (NODE_WIDTH + COLUMN_GAP) + ROW_GAP, y)
-            y += n.height + ROW_GAP
+            placed[key] = _at(by_key[key], col * (NODE_WIDTH + COLUMN_GAP) + ROW_GAP, y)
+            y += placed[key].height + ROW_GAP
         height = max(height, y)
-    edges = []
-    for parent in [k for col in sorted(columns) for k in columns[col]]:
-        for c in children.get(parent, ()):
-            edges.append(_edge(placed[parent], placed[c]))
+    order = [k for col in sorted(columns) for k in columns[col]]
+    edges = tuple(_edge(placed[parent], placed[c]) for parent in order for c in children.get(parent, ()))
     width = (max(columns) + 1) * NODE_WIDTH + max(columns) * COLUMN_GAP + 2 * ROW_GAP if columns else 0
-    return Graph(width, height, tuple(placed[k] for col in sorted(columns) for k in columns[col]), tuple(edges))
+    return Graph(width, height, tuple(placed[k] for k in order), edges)
+
+
+def outline(nodes: list[Node], children: dict[str, list[str]], roots: list[str]) -> Graph:
+    """The same graph for a narrow screen: one box under the other, indented by depth, elbow edges."""
+    by_key = {n.key: n for n in nodes}
+    depth = _depths(children, roots)
+    placed: dict[str, Node] = {}
+    y = ROW_GAP
+    order = _walk(children, roots)
+    for key in order:
+        placed[key] = _at(by_key[key], ROW_GAP + depth[key] * INDENT, y)
+        y += placed[key].height + ROW_GAP
+    edges = tuple(_elbow(placed[parent], placed[c]) for parent in order for c in children.get(parent, ()))
+    width = NODE_WIDTH + max(depth.values(), default=0) * INDENT + 2 * ROW_GAP
+    return Graph(width, y, tuple(placed[k] for k in order), edges)
+
+
+def _at(n: Node, x: int, y: int) -> Node:
+    return Node(n.key, n.kind, n.lines, n.title, x, y)
+
+
+def _elbow(a: Node, b: Node) -> Edge:
+    x = a.x + INDENT // 2
+    y1 = a.y + a.height if b.y > a.y else a.y
+    return Edge(f"M{x} {y1} V{b.y + b.height // 2} H{b.x - 1}", b.kind)
 
 
 def _edge(a: Node, b: Node) -> Edge:
@@ -148,8 +180,12 @@ def _edge(a: Node, b: Node) -> Edge:
 
 # ---------------------------------------------------------------- the review's lineage
 
-def lineage(models, profile: str) -> Graph:
-    """The graph of a Review's models (facts.ModelView): each model, its bases, its data and code."""
+def lineage(models, profile: str) -> tuple[Graph, Graph]:
+    """The graph of a Review's models (facts.ModelView): each model, its bases, its data and code.
+
+    Laid out twice: in columns (wide screens) and as an indented outline (narrow ones); the page
+    shows one of them by a media query.
+    """
     nodes: list[Node] = []
     children: dict[str, list[str]] = {}
     names = {m.name for m in models}
@@ -171,7 +207,7 @@ def lineage(models, profile: str) -> Graph:
                               f"Debian package: {info['package']}" if info.get("package") else ""))
         kids += _inputs(m, nodes)
     roots = [f"model:{m.name}" for m in models if m.name not in based_on] or [f"model:{models[0].name}"]
-    return layout(nodes, children, roots)
+    return layout(nodes, children, roots), outline(nodes, children, roots)
 
 
 def _inputs(m, nodes: list[Node]) -> list[str]:

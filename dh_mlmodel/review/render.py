@@ -106,8 +106,8 @@ def html_environment() -> SandboxedEnvironment:
 
 
 def render_html(review: Review) -> str:
-    lineage = graph.lineage(review.models, review.profile)
-    return _render(html_environment(), "page.html.j2", review=review, graph=lineage)
+    wide, narrow = graph.lineage(review.models, review.profile)
+    return _render(html_environment(), "page.html.j2", review=review, wide=wide, narrow=narrow)
 
 
 def render_markdown(review: Review) -> str:

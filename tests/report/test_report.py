@@ -89,7 +89,7 @@ def test_demo_page_validates_and_matches_classify_and_inspect(tmp_path):
 
 def test_demo_graph_has_the_model_its_data_and_code(tmp_path):
     doc = strict_parse(page(demo_source(tmp_path), tmp_path))
-    (lineage,) = [s for s in doc.iter(f"{SVG}svg") if s.get("class") == "lineage"]
+    (lineage,) = [s for s in doc.iter(f"{SVG}svg") if s.get("class") == "lineage wide"]
     nodes = {n.get("class"): [text_of(t) for t in n.iter(f"{SVG}text")] for n in lineage.iter(f"{SVG}svg")
              if n is not lineage}
     assert nodes["node node-model"][0] == "demo-embed"
@@ -122,7 +122,7 @@ def test_corpus_page_shows_the_lineage_and_where_the_readings_diverge(corpus, tm
     # akiki: non-free under four readings, reject under training-inputs-honoured (docs/policy.md §6)
     assert "The readings diverge: non-free under ml-policy, gr-a, model-is-source, osaid; reject under " \
            "training-inputs-honoured." in " ".join(body.split())
-    (lineage,) = [s for s in doc.iter(f"{SVG}svg") if s.get("class") == "lineage"]
+    (lineage,) = [s for s in doc.iter(f"{SVG}svg") if s.get("class") == "lineage wide"]
     kinds = [n.get("class") for n in lineage.iter(f"{SVG}svg") if n is not lineage]
     assert kinds.count("node node-base") == 1 and "node node-data" in kinds
     base = next(n for n in lineage.iter(f"{SVG}svg") if n.get("class") == "node node-base")
@@ -167,9 +167,12 @@ def test_hostile_metadata_is_text(tmp_path, declared):
     assert not [(el.tag, k) for el in doc.iter() for k in el.attrib if k.lower().startswith("on")]
     # one lineage svg, whose children are exactly our node boxes and edges (no `</svg>` closed it early)
     svgs = [el for el in doc.iter(f"{SVG}svg")]
-    (lineage,) = [s for s in svgs if s.get("class") == "lineage"]
-    assert all(s is lineage or s.get("class", "").startswith("node node-") for s in svgs)
-    assert {child.tag for child in lineage} <= {f"{SVG}defs", f"{SVG}path", f"{SVG}svg"}
+    lineages = [s for s in svgs if s.get("class", "").startswith("lineage")]
+    assert [s.get("class") for s in lineages] == ["lineage wide", "lineage narrow"]
+    assert all(s in lineages or s.get("class", "").startswith("node node-") for s in svgs)
+    for lineage in lineages:
+        assert {child.tag for child in lineage} <= {f"{SVG}defs", f"{SVG}path", f"{SVG}svg"}
+    assert len(list(lineages[0])) == len(list(lineages[1]))  # the same boxes and edges in both layouts
     body = text_of(doc.find(f"{XHTML}body"))
     assert HOSTILE in body  # shown, as text
     assert HUGE not in html and "more characters)" in body  # a huge value is cut, and says so
@@ -335,7 +338,7 @@ def test_two_models_one_the_base_of_the_other(tmp_path):
         "      - {name: ft-corpus, license: CC0-1.0, availability: public}",
         "    training-code: {license: Expat, completeness: complete}")))
     doc = strict_parse(page(src, tmp_path))
-    (lineage,) = [s for s in doc.iter(f"{SVG}svg") if s.get("class") == "lineage"]
+    (lineage,) = [s for s in doc.iter(f"{SVG}svg") if s.get("class") == "lineage wide"]
     boxes = {"".join(n.find(f"{SVG}text").itertext()): (int(n.get("x")), n.get("class")) for n in lineage.iter(f"{SVG}svg")
              if n is not lineage}
     assert boxes["demo-embed-ft"][1] == boxes["demo-embed"][1] == "node node-model"
@@ -436,7 +439,7 @@ def test_a_card_naming_thousands_of_datasets_gives_a_bounded_graph(tmp_path):
     names = [f"dataset-{i}" for i in range(3000)]
     card.write_text("---\n" + json.dumps({"license": "cc0-1.0", "datasets": names}) + "\n---\n# card\n")
     doc = strict_parse(page(src, tmp_path))
-    (lineage,) = [s for s in doc.iter(f"{SVG}svg") if s.get("class") == "lineage"]
+    (lineage,) = [s for s in doc.iter(f"{SVG}svg") if s.get("class") == "lineage wide"]
     boxes = ["".join(n.find(f"{SVG}text").itertext()) for n in lineage.iter(f"{SVG}svg") if n is not lineage]
     assert len(boxes) == 3 + 8 + 1 and boxes[-1] == "and 2992 more"
     body = text_of(doc.find(f"{XHTML}body"))
