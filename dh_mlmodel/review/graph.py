@@ -6,7 +6,9 @@ its SVG names its version and its layout depends on that version and on the font
 page would not be byte-identical across machines, and its label language (escapes such as \\N, \\G, \\l, record fields,
 HTML-like labels) is one more place where a hostile name could be interpreted.
 
-This module only computes positions and the text of each line (clipped to the box); the template
+Two layouts of the same boxes and edges: columns by depth for wide screens, and an indented outline
+for narrow ones (the page shows one by a media query).  This module only computes positions and the
+text of each line (clipped to the box); the template
 writes the SVG with autoescape on, and each box is a nested <svg>, which clips whatever a font
 draws wider than we measured.
 """
