@@ -14,8 +14,13 @@ import sys
 from pathlib import Path
 
 from .. import pipeline
+from ..model import MLModelError
 from ..hashing import ProgressBar
 from ..inspect import total_size
+
+class ReportError(MLModelError):
+    """An output of `mlmodel report` cannot be written."""
+
 
 HELP = "write the review page of a source tree (HTML, Markdown, or a section of debian/README.source)"
 
@@ -64,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write(path: Path, text: str) -> None:
+    """PATH through a temporary file beside it and a rename: a reader never sees half a page."""
+    if not path.parent.is_dir():
+        raise ReportError(path, f"cannot write: {path.parent} is not a directory")
     tmp = path.with_name(f".{path.name}.mlmodel-report.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as fh:

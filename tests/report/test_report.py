@@ -219,6 +219,12 @@ def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path):
     readme(src).decode("utf-8")
 
 
+def test_html_into_a_missing_directory_names_it(tmp_path):
+    target = tmp_path / "no/such/dir/page.html"
+    proc = run_report("--html", str(target), str(demo_source(tmp_path)))
+    assert proc.returncode == 2 and proc.stderr == f"mlmodel: error: {target}: cannot write: {target.parent} is not a directory\n"
+
+
 def test_not_a_source_tree(tmp_path):
     proc = run_report(str(tmp_path / "nothing"))
     assert proc.returncode == 2 and "not a directory" in proc.stderr and "Traceback" not in proc.stderr
