@@ -15,7 +15,6 @@ from . import __version__
 from .model import MLModelError
 
 # The order is the order of `mlmodel --help`.
-COMMANDS = ("inspect", "classify", "copyright", "overrides", "autopkgtest", "init", "lint", "verify", "smoke", "census")
 
 EXIT_USAGE = 2  # spec §6: usage or I/O error
 

@@ -124,15 +124,7 @@ def analyse(source_dir: Path, *, policy: str | None = None, require_declaration:
         models = [(m.name, Path(m.path), tuple(m.exclude), m, True) for m in declaration.models]
     profile = policy or getattr(declaration, "policy", None) or DEFAULT_PROFILE
     reports = {m[0]: inspect_model(source_dir, m[1], m[2], hash=hash, progress=progress, md5=md5) for m in models}
-    if declaration is not None:
-        # Together, so a model that names another model of the same source as its base sees its verdict.
-        from .policy import decide_models
-
-        decided = {n: (prov, verdict) for n, (verdict, prov) in
-                   decide_models(declaration, lambda d: reports[d.name], profile,
-                                 package_metadata=lambda d: package_metadata(source_dir, d)).items()}
-    else:
-        decided = {m[0]: decide_model(m[3], reports[m[0]], profile, source_dir) for m in models}
+    decided = _decide(source_dir, declaration, [(m[0], m[3]) for m in models], reports, profile)
     analysed = []
     for model_name, directory, _exclude, decl, declared in models:
         report = reports[model_name]
@@ -140,3 +132,26 @@ def analyse(source_dir: Path, *, policy: str | None = None, require_declaration:
         analysed.append(AnalysedModel(model_name, directory, decl, declared, tuple(report.files), report, verdict,
                                       prov.license, tuple(prov.findings)))
     return SourceAnalysis(name, profile, declaration, tuple(analysed))
+
+
+def _decide(source_dir: Path, declaration, models, reports, profile: str) -> dict:
+    """model name -> (Provenance, Verdict) under `profile`, from reports already read."""
+    if declaration is not None:
+        # Together, so a model that names another model of the same source as its base sees its verdict.
+        from .policy import decide_models
+
+        return {n: (prov, verdict) for n, (verdict, prov) in
+                decide_models(declaration, lambda d: reports[d.name], profile,
+                              package_metadata=lambda d: package_metadata(source_dir, d)).items()}
+    return {name: decide_model(decl, reports[name], profile, source_dir) for name, decl in models}
+
+
+def verdicts_under(source_dir: Path, analysis: SourceAnalysis, profiles=PROFILES) -> dict[str, dict[str, Verdict]]:
+    """model name -> profile -> Verdict, from the files `analyse` already inspected (nothing is read again)."""
+    reports = {m.name: m.report for m in analysis.models}
+    models = [(m.name, m.decl) for m in analysis.models]
+    out: dict[str, dict[str, Verdict]] = {m.name: {} for m in analysis.models}
+    for profile in profiles:
+        for name, (_prov, verdict) in _decide(Path(source_dir), analysis.declaration, models, reports, profile).items():
+            out[name][profile] = verdict
+    return out

@@ -31,6 +31,11 @@ def test_pip_install_gives_both_commands(tmp_path):
                                 cwd=tmp_path)
     assert classified.returncode == 0, classified.stderr
     assert classified.stdout.startswith("demo-embed: free -> main"), classified.stdout
+    # report finds its templates where pip put them (share/dh-mlmodel/templates/report).
+    report = subprocess.run([str(venv / "bin/mlmodel"), "report", "--markdown", str(DEMO)], capture_output=True,
+                            text=True, cwd=tmp_path)
+    assert report.returncode == 0, report.stderr
+    assert "| demo-embed | main (rule 6) |" in report.stdout
     # It runs the installed copy, not the checkout.
     where = subprocess.run([str(venv / "bin/python"), "-c", "import dh_mlmodel; print(dh_mlmodel.__file__)"],
                            capture_output=True, text=True, cwd=tmp_path).stdout
