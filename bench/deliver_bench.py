@@ -20,7 +20,8 @@ and the peak RSS of each run (a subprocess each).
 
     python3 bench/deliver_bench.py [--quick] [--json out.json]
 
---quick leaves out the files over 20 MB and uses 4 × 64 MiB shards.
+--quick leaves out the files over 20 MB and uses 4 × 64 MiB shards.  A third table times init's
+orig tarball (gzip level 9, the old default, against 1 and the level chosen) on the files over 8 MB.
 """
 from __future__ import annotations
 
@@ -78,6 +79,9 @@ def minilm_weights(root: Path, work: Path) -> Path | None:
     return work / "minilm" / MINILM[1]
 
 
+XZ6_MAX = 20 << 20
+
+
 def children_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
@@ -132,22 +136,24 @@ def torch_checkpoints(work: Path, minilm: Path | None) -> list[tuple[Path, str]]
     return out
 
 
-def compression_phase(work: Path, quick: bool) -> list[dict]:
+def inputs_for(work: Path, quick: bool) -> list[tuple[Path, str]]:
     root = corpus.ensure_cases()
     inputs = [(root / case / rel, what) for case, rel, what in CORPUS_FILES]
     minilm = minilm_weights(root, work)
-    if minilm is not None:
-        inputs.append((minilm, "safetensors (trained MiniLM fp32)"))
-    inputs += torch_checkpoints(work, minilm)
+    inputs += torch_checkpoints(work, minilm)  # MiniLM's safetensors bytes are those of minilm-fp32.pt
+    return [(p, w) for p, w in inputs if not (quick and p.stat().st_size > 20 << 20)]
+
+
+def compression_phase(work: Path, inputs: list[tuple[Path, str]]) -> list[dict]:
     rows = []
     for path, what in inputs:
         size = path.stat().st_size
-        if quick and size > 20 << 20:
-            continue
         choice = compression.choose(None, [path], min_bytes=0)
         row = {"file": path.name, "what": what, "bytes": size, "choice": choice.compressor,
                "estimates": choice.estimates, "builds": {}}
         for label, args in DPKG:
+            if label.startswith("xz (default") and size > XZ6_MAX:
+                continue  # never cheaper than xz -1, minutes on the machine; measured on the smaller files
             row["builds"][label] = dpkg_deb(path, args, work)
         rows.append(row)
         print(render_compression_row(row), flush=True)
@@ -163,9 +169,9 @@ def render_compression_row(row: dict) -> str:
     size = row["bytes"]
     cells = []
     for label, _ in DPKG:
-        b = row["builds"][label]
-        cells.append(f"{b['deb'] / size:.3f} / {b['cpu']:.1f} s")
-    accepted = [lbl for lbl, _ in DPKG if "not accepted" not in lbl]
+        b = row["builds"].get(label)
+        cells.append(f"{b['deb'] / size:.3f} / {b['cpu']:.1f} s" if b else "not run")
+    accepted = [lbl for lbl, _ in DPKG if "not accepted" not in lbl and lbl in row["builds"]]
     best = max(accepted, key=lambda lbl: net_value(size, row["builds"][lbl]["deb"], row["builds"][lbl]["cpu"]))
     return (f"| {row['file']} | {row['what']} | {size / (1 << 20):.1f} MiB | " + " | ".join(cells)
             + f" | {best} | {row['choice']} |")
@@ -174,6 +180,37 @@ def render_compression_row(row: dict) -> str:
 COMPRESSION_HEADER = ("| file | what | size | " + " | ".join(f"{lbl}: .deb/raw, CPU" for lbl, _ in DPKG)
                       + " | best by the rule's score (measured) | dh_mlmodel chooses |\n|"
                       + "---|" * (5 + len(DPKG)))
+
+
+def orig_phase(work: Path, files: list[tuple[Path, str]]) -> list[dict]:
+    """init's orig tarball (layout.orig_tarball) of a one-file tree at gzip 9 (before), 1 and its own choice."""
+    from dh_mlmodel.bootstrap import layout
+
+    rows = []
+    for path, what in files:
+        tree = work / "orig" / "m-1"
+        shutil.rmtree(work / "orig", ignore_errors=True)
+        tree.mkdir(parents=True)
+        os.link(path, tree / path.name)
+        chosen = layout.orig_level([tree / path.name])
+        for level in sorted({9, 1, 0, chosen}, reverse=True):
+            real = layout.orig_level
+            layout.orig_level = lambda _files, level=level: level
+            try:
+                t0, c0 = time.monotonic(), time.process_time()
+                dest, _ = layout.orig_tarball(tree, "m", "1", 0)
+                wall, cpu = time.monotonic() - t0, time.process_time() - c0
+            finally:
+                layout.orig_level = real
+            rows.append({"file": path.name, "what": what, "bytes": path.stat().st_size, "level": level,
+                         "chosen": level == chosen, "wall": round(wall, 2), "cpu": round(cpu, 2),
+                         "orig": dest.stat().st_size})
+            dest.unlink()
+            r = rows[-1]
+            print(f"| {r['file']} | {r['what']} | {r['bytes'] / (1 << 20):.1f} MiB | {level}"
+                  f"{' (chosen)' if r['chosen'] else ''} | {r['cpu']} s | {r['wall']} s | {r['orig'] / r['bytes']:.4f} |",
+                  flush=True)
+    return rows
 
 
 def hashing_phase(work: Path, shards: int, shard_mib: int) -> dict:
@@ -209,7 +246,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json")
-    ap.add_argument("--phases", default="compression,hashing")
+    ap.add_argument("--phases", default="compression,orig,hashing")
     args = ap.parse_args()
     phases = args.phases.split(",")
     result = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load_before": os.getloadavg(),
@@ -218,11 +255,17 @@ def main() -> int:
                                        capture_output=True, text=True).stdout.strip()}
     with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:
         work = Path(tmp)
+        inputs = inputs_for(work, args.quick) if {"compression", "orig"} & set(phases) else []
         if "compression" in phases:
             print(f"dpkg-deb per compressor (CPU of dpkg-deb; score = MiB saved - "
                   f"{compression.MIB_PER_CPU_SECOND} x CPU s)\n")
             print(COMPRESSION_HEADER, flush=True)
-            result["compression"] = compression_phase(work, args.quick)
+            result["compression"] = compression_phase(work, inputs)
+        if "orig" in phases:
+            big = [(p, w) for p, w in inputs if p.stat().st_size > 8 << 20] or inputs[-1:]
+            print("\ninit's orig tarball of a one-file tree (layout.orig_tarball; level 9 was the old default)\n")
+            print("| file | what | size | gzip level | CPU | wall | orig/raw |\n|---|---|---|---|---|---|---|")
+            result["orig"] = orig_phase(work, big)
         if "hashing" in phases:
             shards, mib = (4, 64) if args.quick else (8, 256)
             h = hashing_phase(work, shards, mib)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -31,6 +32,10 @@ from dh_mlmodel.bootstrap import watch
 DATA = Path(__file__).resolve().parent.parent / "data/watch"
 MAINTAINER = "Jane Doe <jane@example.org>"
 EPOCH = "1764158400"  # 2025-11-26
+# Another uscan to run (docs/integration.md: Debian 13's, unpacked beside Debian 12's), e.g.
+# "perl /var/tmp/x/usr/bin/uscan" with DH_MLMODEL_TEST_PERL5LIB=/var/tmp/x/usr/share/perl5; default: PATH's.
+USCAN = os.environ.get("DH_MLMODEL_TEST_USCAN", "uscan").split()
+PERL5LIB = os.environ.get("DH_MLMODEL_TEST_PERL5LIB", "")
 REAL_HOSTS = ("https://files.pythonhosted.org", "https://registry.npmjs.org")
 
 pytestmark = pytest.mark.skipif(not shutil.which("uscan") or not shutil.which("debmake"),
@@ -162,8 +167,9 @@ def init_tree(tmp_path: Path, *args: str) -> Path:
 
 
 def uscan(tree: Path, *args: str) -> ElementTree.Element:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tree.parent), "no_proxy": "127.0.0.1"}
-    proc = subprocess.run(["uscan", "--no-conf", "--dehs", *args], cwd=tree, env=env, capture_output=True, text=True)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tree.parent), "no_proxy": "127.0.0.1",
+           **({"PERL5LIB": PERL5LIB} if PERL5LIB else {})}
+    proc = subprocess.run([*USCAN, "--no-conf", "--dehs", *args], cwd=tree, env=env, capture_output=True, text=True)
     assert "<dehs>" in proc.stdout, proc.stdout + proc.stderr
     dehs = ElementTree.fromstring(proc.stdout[proc.stdout.index("<dehs>"):])
     assert dehs.find("errors") is None, proc.stdout + proc.stderr
