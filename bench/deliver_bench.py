@@ -227,12 +227,13 @@ def hashing_phase(work: Path, shards: int, shard_mib: int) -> dict:
     runs = {}
     total = shards * shard_mib
     for workers in [1, os.cpu_count() or 1]:
-        code = ("import sys,time,resource; sys.path.insert(0, sys.argv[1]); from pathlib import Path;"
+        code = ("import sys,time; sys.path.insert(0, sys.argv[1]); from pathlib import Path;"
                 "from dh_mlmodel import hashing; files=sorted(Path(sys.argv[2]).iterdir());"
                 "hashing.digest_files(files, workers=int(sys.argv[3]));"  # warm the page cache
                 "t=time.monotonic(); c=time.process_time(); d=hashing.digest_files(files, workers=int(sys.argv[3]));"
                 "w=time.monotonic()-t; c=time.process_time()-c;"
-                "print(w, c, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, d[0][0])")
+                "hwm=[l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1];"
+                "print(w, c, hwm, d[0][0])")  # VmHWM: ru_maxrss keeps the forking parent's peak across exec
         out = subprocess.run([sys.executable, "-c", code, str(ROOT), str(model), str(workers)],
                              capture_output=True, text=True, check=True).stdout.split()
         wall, cpu, rss, first = float(out[0]), float(out[1]), int(out[2]), out[3]
