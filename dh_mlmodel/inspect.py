@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import risk
-from .describe import describe
+from . import hashing, risk
+from .describe import DescribeError, describe
 from .detect import detect
 from .discover import model_files
 from .formats import hfjson, modelcard
@@ -48,11 +48,21 @@ def _with_risk(facts: ArtifactFacts, model_dir: Path) -> ArtifactFacts:
 
 def inspect_files(model_dir: Path, files: Iterable[tuple[Path, str]], *, hash: bool = True,
                   progress: ProgressCallback | None = None, md5: bool = False) -> tuple[ArtifactFacts, ...]:
-    out = []
-    for path, relpath in files:
-        facts = describe(detect(path, relpath), hash=hash, progress=progress, md5=md5)
-        out.append(_with_risk(facts, model_dir))
-    return tuple(out)
+    described = [describe(detect(path, relpath), hash=False) for path, relpath in files]
+    if hash:
+        described = _hashed(described, progress, md5)
+    return tuple(_with_risk(facts, model_dir) for facts in described)
+
+
+def _hashed(described: list[ArtifactFacts], progress: ProgressCallback | None, md5: bool) -> list[ArtifactFacts]:
+    """The facts with their digests, the files hashed in parallel (hashing.digest_files)."""
+    try:
+        digests = hashing.digest_files([f.artifact.path for f in described], progress, md5=md5)
+    except OSError as exc:
+        bad = next((f for f in described if exc.filename and Path(exc.filename) == f.artifact.path), None)
+        raise DescribeError(bad.artifact.relpath if bad else exc.filename,
+                            f"cannot read: {exc.strerror or exc}") from None
+    return [dataclasses.replace(f, sha256=sha, md5=md5_digest) for f, (sha, md5_digest) in zip(described, digests)]
 
 
 def _card(model_dir: Path, files: tuple[ArtifactFacts, ...]) -> ModelCard | None:

@@ -73,6 +73,14 @@ def debian_license(plan: InitPlan) -> tuple[str, str | None]:
     return DEFAULT_DEBIAN_LICENSE, CC0_TEXT
 
 
+def _watch(plan: InitPlan) -> dict[str, str] | None:
+    w = plan.watch
+    if w is None:
+        return None
+    return {"kind": w.kind, "opts": w.opts, "page": w.page, "pattern": w.pattern, "source": w.source,
+            "project": w.project}
+
+
 def template_context(plan: InitPlan, *, maintainer: str, epoch: int, origin: str, settled: bool,
                      license_note: str = "", autopkgtest: bool = False) -> dict[str, Any]:
     orig_name = f"{plan.source}_{plan.upstream_version}.orig.tar.gz"
@@ -81,7 +89,7 @@ def template_context(plan: InitPlan, *, maintainer: str, epoch: int, origin: str
         "source": plan.source, "version": plan.version, "upstream_version": plan.upstream_version,
         "maintainer": maintainer, "date": email.utils.formatdate(epoch).replace("-0000", "+0000"),
         "standards_version": STANDARDS_VERSION, "source_section": plan.source_section,
-        "homepage": plan.upstream_url, "upstream_url": plan.upstream_url, "hub_id": plan.hub_id,
+        "watch": _watch(plan), "homepage": plan.upstream_url, "upstream_url": plan.upstream_url, "hub_id": plan.hub_id,
         "packages": [_package(plan, b) for b in plan.binaries],
         "verdict_comment": verdict_comment(plan), "origin": origin, "orig_name": orig_name,
         "underline": "-" * len(readme_title), "settled": settled, "autopkgtest": autopkgtest,

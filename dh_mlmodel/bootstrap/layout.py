@@ -10,7 +10,12 @@
 - The upstream tarball `NAME_VERSION.orig.tar.gz` beside the tree is made
   reproducibly (sorted members, owner 0/0, one mtime, gzip without name or
   time), streaming each file once.  The Hub publishes no tarballs, so the
-  snapshot the maintainer has is the upstream source.
+  snapshot the maintainer has is the upstream source.  dpkg-source's 3.0
+  (quilt) wants .orig.tar.{gz,bz2,lzma,xz}, never a plain .tar, so weights
+  that would not pay for compressing (deliver.compression's rule, on a
+  sample of the tree) are written at gzip level 0, stored deflate blocks
+  that cost a CRC; the rest at level 1.  Level 9 (gzip's default) spent
+  tens of seconds on a 90 MB model to save about nothing.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import stat
 import tarfile
 from pathlib import Path
 
+from ..deliver import compression
 from . import InitError
 
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr"})
@@ -127,11 +133,14 @@ def orig_tarball(tree: Path, name: str, upstream_version: str, epoch: int) -> tu
         return dest, False
     top = f"{name}-{upstream_version}"
     tmp = dest.with_name(dest.name + ".tmp")
+    members = _tree_members(tree)
+    level = orig_level([p for p in members if not p.is_dir()])
     try:
-        with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz, \
-                tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        with open(tmp, "wb") as raw, \
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=level) as gz, \
+                tarfile.TarFile(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT, copybufsize=COPY_BUFFER) as tar:
             tar.addfile(_info(f"{top}", tarfile.DIRTYPE, 0o755, 0, epoch))
-            for path in _tree_members(tree):
+            for path in members:
                 rel = path.relative_to(tree).as_posix()
                 if path.is_dir():
                     tar.addfile(_info(f"{top}/{rel}", tarfile.DIRTYPE, 0o755, 0, epoch))
@@ -144,6 +153,15 @@ def orig_tarball(tree: Path, name: str, upstream_version: str, epoch: int) -> tu
         tmp.unlink(missing_ok=True)
         raise
     return dest, True
+
+
+COPY_BUFFER = 1 << 20  # tarfile's 16 KiB default makes the level-0 copy slower than the disk
+
+
+def orig_level(files: list[Path]) -> int:
+    """gzip level for the orig tarball: 0 (stored) unless gzip -1 pays on a sample of the files."""
+    ratio = compression.sample_ratio(files)
+    return 1 if ratio is not None and compression.gzip_pays(ratio) else 0
 
 
 def _info(name: str, kind: bytes, mode: int, size: int, epoch: int) -> tarfile.TarInfo:

@@ -36,7 +36,7 @@ from ..declaration import DEFAULT_PROFILE, ModelDecl, unsafe_char
 from ..deliver import split
 from ..formats import modelcard
 from ..model import ArtifactFacts, Finding, Verdict
-from . import names
+from . import names, watch as watches
 
 # Files of a Hugging Face checkout that are not part of the model.
 DEFAULT_EXCLUDES = (".gitattributes", ".gitignore", ".cache")
@@ -89,6 +89,7 @@ class InitPlan:
     formats: tuple[str, ...]
     pipeline_tag: str | None
     architecture: str | None
+    watch: watches.Watch | None = None  # what debian/watch follows
     notes: tuple[str, ...] = ()  # refused or doubtful values, said to the user
     findings: tuple[Finding, ...] = ()  # inspection errors dh_mlmodel will stop on, provenance warnings
 
@@ -274,6 +275,7 @@ def make_plan(report: Any, *, name: str | None = None, version: str | None = Non
     formats = tuple(sorted({f.artifact.format for f in files if f.artifact.role == "weights"}))
     pipeline_tag = safe_text(card.pipeline_tag if card else None, "pipeline_tag", "model card", notes)
     architecture = safe_text(_first_metadata(report, "architecture"), "architecture", "file metadata", notes)
+    watch = _watch(upstream_url, hub, Path(report.path))
     if upstream_url is None and hub:
         upstream_url = f"https://huggingface.co/{hub}"
     errors = tuple(f for facts in files for f in facts.findings if f.severity == "error")
@@ -281,9 +283,18 @@ def make_plan(report: Any, *, name: str | None = None, version: str | None = Non
         source=source, name_source=name_source, upstream_version=upstream_version, version_source=version_source,
         source_section=_section(area, MODEL_SECTION), binaries=_binaries(source, files, area), verdict=verdict,
         exclude=exclude, license=license, datasets=datasets, bases=bases, hub_id=hub, upstream_url=upstream_url,
-        formats=formats, pipeline_tag=_word(pipeline_tag), architecture=_word(architecture),
+        formats=formats, pipeline_tag=_word(pipeline_tag), architecture=_word(architecture), watch=watch,
         notes=tuple(notes), findings=errors + tuple(verdict.findings),
     )
+
+
+def _watch(upstream_url: str | None, hub: str | None, tree: Path) -> watches.Watch | None:
+    """--upstream-url first, then the Hub id config.json names, then the package metadata in the tree."""
+    if upstream_url is not None:
+        return watches.from_url(upstream_url)
+    if hub:
+        return watches.from_hub_id(hub)
+    return watches.from_tree(tree)
 
 
 def excludes_for(directory: Path) -> tuple[str, ...]:

@@ -1,15 +1,33 @@
 """Which dpkg-deb compression a package that carries weights is built with.
 
-Float weights do not compress: xz spends minutes per GB to save a fraction
-of a percent.  The choice is made from a sample of the package's weight
-files and never changes the installed bytes, only the .deb's data member.
+The rule (docs/performance.md has the measurements, bench/deliver_bench.py
+makes them): a build spends CPU only where it buys bytes, at the exchange
+rate of MIB_PER_CPU_SECOND MiB of .deb saved per CPU second of dpkg-deb.
+Per MiB of weights, gzip -1 costs GZIP_CPU_PER_MIB CPU seconds and xz
+(-1 or the default -6) costs XZ1_CPU_PER_MIB or more, and on real weights xz
+saves 0.4 to 2 points more than gzip -1 on weights over 8 MiB (torch.save of
+trained MiniLM fp32: gzip -1 8.1 %, xz -1 8.6 %; SmolLM2 Q4_1 GGUF: 5.7 % and
+6.6 %), 11 points on tesseract's LSTM file and on 1-2 MiB ONNX files.  So:
 
-What the archive takes (docs/performance.md has the sources): lintian on
-Debian 12 and 13 accepts data.tar, data.tar.gz, .xz (and deprecated .bz2,
-.lzma) and calls anything else, zstd included, a malformed archive; an
-uncompressed data.tar is the error `uses-no-compression-for-data-tarball`,
-whose own explanation exempts non-compressible data, so choosing it comes
-with an override that says why.
+- weights whose sample gzip -1 shrinks by less than its cost
+  (GZIP_CPU_PER_MIB / MIB_PER_CPU_SECOND, about 6 %) are built
+  uncompressed: random-looking data, quantized GGUF;
+- all other weights get gzip -1: float checkpoints that shrink by a tenth
+  to a third (the zip checkpoint under 100 MB that took more than two
+  minutes with xz takes seconds);
+- xz is never chosen by the rule: its extra saving on weights is worth a
+  few hundredths of its CPU at any rate at which gzip -1 pays.
+
+The choice is made from a fixed sample of the package's weight files
+(deterministic: the same bytes give the same choice, so builds stay
+reproducible; no timing enters it) and never changes the installed bytes,
+only the .deb's data member.  Below MIN_AUTO_BYTES dpkg-deb's default is kept.
+
+What the archive takes: lintian on Debian 12 and 13 accepts data.tar,
+data.tar.gz, .xz (and deprecated .bz2, .lzma) and calls anything else, zstd
+included, a malformed archive; an uncompressed data.tar is the error
+`uses-no-compression-for-data-tarball`, whose own explanation exempts
+non-compressible data, so choosing it comes with an override that says why.
 """
 from __future__ import annotations
 
@@ -26,12 +44,16 @@ CHOICES = ("auto", "xz", "gzip", "none", "zstd")
 MIN_AUTO_BYTES = 8 << 20
 SAMPLE_CHUNK = 64 << 10
 SAMPLE_CHUNKS = 32
-# zlib level 6 on 64 KiB chunks: above this ratio the data is not worth compressing.
-INCOMPRESSIBLE = 0.90
+# The exchange rate: one CPU second of dpkg-deb is worth this many MiB less in the .deb.
+MIB_PER_CPU_SECOND = 1.0
+# CPU seconds per MiB of weights, dpkg-deb on the project machine (bench/deliver_bench.py, docs/performance.md).
+GZIP_CPU_PER_MIB = 0.06
+XZ1_CPU_PER_MIB = 0.75
+SAMPLE_LEVEL = 1  # dpkg-deb -Zgzip -z1 is zlib at level 1
 
 # --no-uniform-compression keeps control.tar compressed (gzip) when data.tar is not: lintian's
 # uses-no-compression-for-control-tarball has no "incompressible" excuse, and control files do compress.
-DPKG_ARGS = {"xz": ("-Zxz",), "gzip": ("-Zgzip", "-z1"), "none": ("-Znone", "--no-uniform-compression"),
+DPKG_ARGS = {"xz": ("-Zxz",), "xz-1": ("-Zxz", "-z1"), "gzip": ("-Zgzip", "-z1"), "none": ("-Znone", "--no-uniform-compression"),
              "zstd": ("-Zzstd",)}
 NONE_OVERRIDE = "uses-no-compression-for-data-tarball"
 DECISION_FILE = "mlmodel-compression"
@@ -45,9 +67,10 @@ class CompressionError(MLModelError):
 class Choice:
     compressor: str  # xz | gzip | none | zstd | default
     dpkg_args: tuple[str, ...]
-    sample_ratio: float | None
+    sample_ratio: float | None  # gzip -1 (zlib level 1) size / raw size of the sample
     weights_bytes: int
     reason: str
+    estimates: dict | None = None  # compressor -> the rule's score per MiB of weights
 
     def to_json(self) -> dict:
         return asdict(self) | {"dpkg_args": list(self.dpkg_args)}
@@ -67,7 +90,7 @@ def sample_ratio(paths: Iterable[Path]) -> float | None:
             fh.seek(offset)
             chunk = fh.read(SAMPLE_CHUNK)
         raw += len(chunk)
-        packed += len(zlib.compress(chunk, 6))
+        packed += len(zlib.compress(chunk, SAMPLE_LEVEL))
     return round(packed / raw, 4) if raw else None
 
 
@@ -79,22 +102,48 @@ def _locate(files: list[tuple[Path, int]], target: int) -> tuple[Path, int]:
     return files[-1][0], 0
 
 
-def choose(declared: str | None, weight_files: list[Path]) -> Choice:
+def scores(ratio: float) -> dict[str, float]:
+    """The rule's score of each compressor, per MiB of weights: MiB saved minus CPU at the exchange rate.
+
+    xz -1 is credited with gzip's saving plus XZ_EXTRA_SAVING (more than it
+    saved on any real weights measured), so its score is an upper bound."""
+    saved = 1.0 - ratio
+    return {"none": 0.0, "gzip": round(saved - GZIP_CPU_PER_MIB * MIB_PER_CPU_SECOND, 4),
+            "xz-1": round(min(1.0, saved + XZ_EXTRA_SAVING) - XZ1_CPU_PER_MIB * MIB_PER_CPU_SECOND, 4)}
+
+
+# The most xz -1 saved beyond gzip -1 on real files (bench: 0.4 to 2 points on weights over 8 MiB,
+# 11 points on 1-2 MiB ONNX files); credited more than double, so xz's score is an upper bound.
+XZ_EXTRA_SAVING = 0.25
+
+
+def gzip_pays(ratio: float) -> bool:
+    """Whether gzip -1 saves more than its CPU is worth on data whose sample_ratio() is RATIO."""
+    return scores(ratio)["gzip"] > 0
+
+
+def choose(declared: str | None, weight_files: list[Path], *, min_bytes: int = MIN_AUTO_BYTES) -> Choice:
     """The compression for one package, from the declaration and a sample of its weights."""
     weights_bytes = sum(p.stat().st_size for p in weight_files)
     declared = declared or "auto"
     if declared != "auto":
         note = " (not accepted by the Debian archive: lintian calls data.tar.zst malformed)" if declared == "zstd" else ""
         return Choice(declared, DPKG_ARGS[declared], None, weights_bytes, f"declared in debian/mlmodel.yaml{note}")
-    if weights_bytes < MIN_AUTO_BYTES:
+    if weights_bytes < min_bytes:
         return Choice("default", (), None, weights_bytes,
                       f"{weights_bytes} bytes of weights: dpkg-deb's default costs little at this size")
     ratio = sample_ratio(weight_files)
-    if ratio is not None and ratio > INCOMPRESSIBLE:
+    if ratio is None:
+        return Choice("default", (), None, weights_bytes, "no weight bytes to sample")
+    table = scores(ratio)
+    best = max(sorted(table), key=lambda c: (table[c], c == "none"))  # ties: the cheaper "none"
+    saved = f"gzip -1 shrinks the weights sample by {1 - ratio:.1%}"
+    cost = f"its CPU is worth {GZIP_CPU_PER_MIB * MIB_PER_CPU_SECOND:.0%}"
+    if best == "none":
         return Choice("none", DPKG_ARGS["none"], ratio, weights_bytes,
-                      f"weights sample compresses to {ratio:.1%} with zlib: not compressible, built uncompressed")
-    return Choice("default", (), ratio, weights_bytes,
-                  f"weights sample compresses to {ratio:.1%} with zlib: compressible, dpkg-deb's default kept")
+                      f"{saved}, less than {cost}: built uncompressed", table)
+    return Choice(best, DPKG_ARGS[best], ratio, weights_bytes, f"{saved}, more than {cost}: built with {best} -1"
+                  if best == "gzip" else f"{saved}: built with {best}", table)
 
 
 def override_for(choice: Choice) -> tuple[str, str] | None:

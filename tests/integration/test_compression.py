@@ -53,7 +53,7 @@ def test_weights_package_compression(built):
     assert data_member(debs["big"]) == expected
     # The choice is printed with its reason (and the measured ratio when measured).
     line = next(line for line in proc.stdout.splitlines() if line.strip().startswith("big: dpkg-deb"))
-    assert ("compresses to" in line and "%" in line) if declared is None else "declared" in line
+    assert ("shrinks the weights sample by" in line and "%" in line) if declared is None else "declared" in line
 
 
 def test_tokenizer_package_keeps_default(built):
