@@ -337,7 +337,8 @@ def _install_hub_view(ctx: DhContext, m: PlannedModel, selected: set[str], txn: 
     # Planned over every package, selected or not, so each build of one package agrees on the rest.
     files = [hubview.ViewFile(p.relpath, p.package, p.role, facts[p.relpath].artifact.path,
                               facts[p.relpath].sha256) for p in m.placements if not ctx.excluded(p.relpath)]
-    for pkg, view in sorted(hubview.plan_view(m.name, hub_id, upstream.revision, files).items()):
+    patterns = hubview.lfs_patterns_of(m.directory)
+    for pkg, view in sorted(hubview.plan_view(m.name, hub_id, upstream.revision, files, patterns).items()):
         if pkg not in selected:
             continue
         root = ctx.tmpdir_for(pkg)

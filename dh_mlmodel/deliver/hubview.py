@@ -17,7 +17,6 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from .. import hub
 
@@ -55,17 +54,21 @@ def _relative(target: str, link: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(link))
 
 
-def _gitattributes(files: Iterable[ViewFile]) -> list[str]:
-    for f in files:
-        if f.relpath == ".gitattributes":
-            return hub.lfs_patterns(f.source.read_text(encoding="utf-8", errors="replace"))
-    return []
+def lfs_patterns_of(model_dir: Path) -> list[str]:
+    """The repository's LFS patterns, from its .gitattributes even when that file is not installed."""
+    path = model_dir / ".gitattributes"
+    if not path.is_file() or path.is_symlink():
+        return []
+    with open(path, "rb") as fh:
+        text = fh.read(1 << 20).decode("utf-8", errors="replace")  # the Hub's are about 1.5 KB
+    return hub.lfs_patterns(text)
 
 
-def plan_view(model: str, hub_id: str, revision: str, files: list[ViewFile]) -> dict[str, PackageView]:
+def plan_view(model: str, hub_id: str, revision: str, files: list[ViewFile],
+              patterns: list[str] = ()) -> dict[str, PackageView]:
     """What each package ships of the view: its links, and refs/main in one of them."""
     root = view_root(hub_id)
-    patterns = _gitattributes(files)
+    patterns = list(patterns)
     shown = sorted((f for f in files if f.role != "docs"), key=lambda f: (f.package, f.relpath))
     views: dict[str, PackageView] = {}
     blob_owner: dict[str, str] = {}
