@@ -261,3 +261,15 @@ def test_purge_leaves_no_view_behind(installed):
     _, root, debs = installed
     _dpkg(root, "--purge", *sorted({d.name.split("_")[0] for d in debs}))
     assert not (root / "usr/share/mlmodel").exists() or not any((root / "usr/share/mlmodel").rglob("*"))
+
+
+def test_lintian_finds_nothing_in_the_view(installed):
+    """Relative links, each resolving inside its own package: no symlink tag, nothing under the view."""
+    _, _, debs = installed
+    if not have("lintian"):
+        pytest.skip("lintian is not installed (tools/setup)")
+    proc = subprocess.run(["lintian", "--no-cfg", "-I", "--pedantic", *map(str, debs)], capture_output=True,
+                          text=True)
+    tags = [line for line in proc.stdout.splitlines() if line[:2] in ("E:", "W:", "I:", "P:")]
+    assert not [t for t in tags if "symlink" in t or "usr/share/mlmodel/hub" in t], tags
+    assert not [t for t in tags if t.startswith(("E:", "W:"))], tags
