@@ -185,12 +185,12 @@ def test_symlink_never_replaces_a_file(tmp_path):
 
 # ---------------------------------------------------------------- installed records, read back
 
-def _record(root: Path, model: str, package: str, **over) -> Path:
+def _record(root: Path, model: str, package: str, over: dict | None = None, **more) -> Path:
     rec = {"format": 1, "model": model, "package": package, "category": "free", "section": "main",
            "profile": "ml-policy", "inputs": {"license": "CC0-1.0"},
            "files": [{"path": f"usr/share/mlmodel/{model}/w.gguf", "format": "gguf", "role": "weights", "size": 4,
                       "sha256": "0" * 64}]}
-    rec.update(over)
+    rec.update(over or {}, **more)
     path = root / "usr/share/mlmodel" / model / ".mlmodel" / f"{package}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rec))
@@ -214,7 +214,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 ])
 def test_hostile_records_are_left_out_with_one_line(tmp_path, over, words):
     _record(tmp_path, "good", "good")
-    bad = _record(tmp_path, "m", "m", **over)
+    bad = _record(tmp_path, "m", "m", over)
     proc = _run("list", "--json", "--root", str(tmp_path))
     assert proc.returncode == 0 and [m["name"] for m in json.loads(proc.stdout)] == ["good"]
     (warning,) = proc.stderr.splitlines()
@@ -280,4 +280,4 @@ def test_commands_are_in_help_and_the_manual(command):
     assert command in cli.available_commands()
     man = (TOP / "man/mlmodel.1").read_text()
     assert f".B mlmodel {command.replace('-', chr(92) + '-')}" in man
-    assert f"`mlmodel {command}" in (TOP / "docs/installed.md").read_text()
+    assert f"mlmodel {command}" in (TOP / "docs/installed.md").read_text()
