@@ -273,3 +273,12 @@ def test_lintian_finds_nothing_in_the_view(installed):
     tags = [line for line in proc.stdout.splitlines() if line[:2] in ("E:", "W:", "I:", "P:")]
     assert not [t for t in tags if "symlink" in t or "usr/share/mlmodel/hub" in t], tags
     assert not [t for t in tags if t.startswith(("E:", "W:"))], tags
+
+
+def test_mlmodel_lint_does_not_take_the_view_for_a_model(installed):
+    """lint/scan.py: usr/share/mlmodel/hub holds links and refs, not a model without a record."""
+    _, _, debs = installed
+    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "lint", *map(str, debs)], capture_output=True,
+                          text=True, env=intree_env({"PYTHONPATH": str(TOP)}))
+    hints = [line for line in proc.stdout.splitlines() if line[:2] in ("E:", "W:", "I:", "P:")]
+    assert hints and not [h for h in hints if "mlmodel/hub" in h or "record-missing" in h], hints
