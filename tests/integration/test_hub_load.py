@@ -282,3 +282,33 @@ def test_mlmodel_lint_does_not_take_the_view_for_a_model(installed):
                           text=True, env=intree_env({"PYTHONPATH": str(TOP)}))
     hints = [line for line in proc.stdout.splitlines() if line[:2] in ("E:", "W:", "I:", "P:")]
     assert hints and not [h for h in hints if "mlmodel/hub" in h or "record-missing" in h], hints
+
+
+def _small_view_source(work: Path) -> Path:
+    src = make_source(work, "tinyview", [("tinyview", None), ("tinyview-tokenizer", None)], "format: 1\nmodels:\n"
+                      + free_model_yaml("tiny-view", "upstream", f"    upstream: {{hub-id: {GGUF_ID}, revision: {GGUF_REV}}}\n"))
+    write_gguf(src / "upstream/tiny.Q8_0.gguf")
+    (src / "upstream/sub").mkdir()
+    (src / "upstream/sub/tokenizer.json").write_text('{"model": {"type": "WordLevel", "vocab": {"a": 0}}}\n')
+    (src / "upstream/config.json").write_text('{"model_type": "llama"}\n')
+    finish_source(src)
+    return src
+
+
+def test_a_build_with_a_hub_view_is_reproducible(tmp_path):
+    """Built twice, in different paths with different umasks: bit-identical .debs, links and all."""
+    results = []
+    for i, umask in enumerate((0o022, 0o002)):
+        work = tmp_path / f"build{i}" / ("deeper" * (i + 1))
+        work.mkdir(parents=True)
+        old = os.umask(umask)
+        try:
+            dpkg_buildpackage(_small_view_source(work), "-b")
+        finally:
+            os.umask(old)
+        results.append({p.name: subprocess.run(["sha256sum", str(p)], capture_output=True, text=True,
+                                               check=True).stdout.split()[0] for p in work.glob("*.deb")})
+        links = subprocess.run(["dpkg-deb", "-c", str(work / "tinyview-tokenizer_1.0_all.deb")], capture_output=True,
+                               text=True, check=True).stdout
+        assert f"snapshots/{GGUF_REV}/sub/tokenizer.json -> ../../../blobs/" in links
+    assert len(results[0]) == 2 and results[0] == results[1]
