@@ -15,12 +15,19 @@ from . import __version__
 from .model import MLModelError
 
 # The order is the order of `mlmodel --help`.
+COMMANDS = ("inspect", "classify", "copyright", "overrides", "autopkgtest", "init", "lint", "verify", "smoke",
+            "list", "show", "path", "hub-env", "hub-link", "report", "census")
 
 EXIT_USAGE = 2  # spec §6: usage or I/O error
 
 
 def available_commands() -> list[str]:
-    return [c for c in COMMANDS if importlib.util.find_spec(f"dh_mlmodel.commands.{c}") is not None]
+    return [c for c in COMMANDS if importlib.util.find_spec(f"dh_mlmodel.commands.{module_name(c)}") is not None]
+
+
+def module_name(command: str) -> str:
+    """hub-env lives in dh_mlmodel/commands/hub_env.py."""
+    return command.replace("-", "_")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in available_commands():
-        module = importlib.import_module(f"dh_mlmodel.commands.{name}")
+        module = importlib.import_module(f"dh_mlmodel.commands.{module_name(name)}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(p)
         p.set_defaults(_run=module.run)

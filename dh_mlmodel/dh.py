@@ -18,7 +18,7 @@ from . import pipeline, risk
 from .debhelper import (DhContext, DhError, addsubstvar, append_lintian_overrides, lintian_supports_brackets,
                         run_tool, write_log)
 from .deliver import copyright as copyright_check
-from .deliver import compression, cyclonedx, md5sums, overrides, signature, spdx, split, substvars
+from .deliver import compression, cyclonedx, hubview, md5sums, overrides, signature, spdx, split, substvars
 from .deliver import record as records
 from .deliver.install import Transaction
 from .model import ArtifactFacts, Finding, MLModelError
@@ -106,9 +106,26 @@ def plan(ctx: DhContext) -> list[PlannedModel]:
             ctx.error(problem)
         planned.append(PlannedModel(m, placements, downgraded, tuple(accepted)))
     _check_empty_packages(ctx, planned, packages)
+    _check_hub_views(ctx, planned)
     _check_copyright(ctx, planned)
     _check_training_notices(ctx, planned)
     return planned
+
+
+def _check_hub_views(ctx: DhContext, planned: list[PlannedModel]) -> None:
+    """usr/share/mlmodel/hub is the Hub views' directory, and one Hub id has one view."""
+    from .hub import HUB_DIR
+
+    seen: dict[str, str] = {}
+    for m in planned:
+        if m.name == HUB_DIR:
+            ctx.error(f"model name '{HUB_DIR}' is reserved: {MODEL_ROOT}/{HUB_DIR} holds the Hub views; "
+                      "give the model another `name:` in debian/mlmodel.yaml")
+        hub_id = getattr(getattr(m.analysed.decl, "upstream", None), "hub_id", None)
+        if hub_id and hub_id in seen:
+            ctx.error(f"models {seen[hub_id]} and {m.name} both declare hub-id {hub_id}: one Hub id, one view")
+        if hub_id:
+            seen[hub_id] = m.name
 
 
 def _check_empty_packages(ctx: DhContext, planned: list[PlannedModel], packages) -> None:
@@ -279,8 +296,10 @@ def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Tra
     if signed and signed.outside:
         _keep_signed_docs(ctx, m, txn, signed, files_by_pkg, md5_lines)
     verdict = m.verdict.to_json()
+    hub_extra = _install_hub_view(ctx, m, selected, txn, md5_lines)
     for pkg in sorted(files_by_pkg):
         extra = {"downgraded": [f.to_json() for f in m.downgraded]} if m.downgraded else {}
+        extra.update(hub_extra)
         if pkg in choices:
             extra["compression"] = choices[pkg].to_json()
         if m.accepted:
@@ -328,6 +347,31 @@ def _keep_signed_docs(ctx: DhContext, m: PlannedModel, txn: Transaction, signed:
             files_by_pkg[pkg].append({"path": rel_dest, "source": (m.directory / rel).as_posix().removeprefix("./"),
                                       "role": "docs", "format": formats.get(rel), "size": facts.artifact.size,
                                       "sha256": facts.sha256})
+
+
+def _install_hub_view(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Transaction,
+                      md5_lines: dict[str, list[str]]) -> dict:
+    """The Hub view when the declaration names the Hub id; the record's `hub` entry (empty without one)."""
+    upstream = getattr(m.analysed.decl, "upstream", None)
+    hub_id = getattr(upstream, "hub_id", None)
+    if not hub_id:
+        return {}
+    facts = {f.artifact.relpath: f for f in m.files}
+    # Planned over every package, selected or not, so each build of one package agrees on the rest.
+    files = [hubview.ViewFile(p.relpath, p.package, p.role, facts[p.relpath].artifact.path,
+                              facts[p.relpath].sha256) for p in m.placements if not ctx.excluded(p.relpath)]
+    patterns = hubview.lfs_patterns_of(m.directory)
+    for pkg, view in sorted(hubview.plan_view(m.name, hub_id, upstream.revision, files, patterns).items()):
+        if pkg not in selected:
+            continue
+        root = ctx.tmpdir_for(pkg)
+        for link in view.links:
+            txn.symlink(root / link.path, link.target)
+        for rel, data in view.files.items():
+            txn.write(root / rel, data)
+            md5_lines.setdefault(pkg, []).append(md5sums.line(hashlib.md5(data, usedforsecurity=False).hexdigest(), rel))
+        ctx.verbose_print(f"{pkg}: Hub view {hub_id}@{upstream.revision}: {len(view.links)} links")
+    return {"hub": {"id": hub_id, "revision": upstream.revision, "view": "/" + hubview.view_root(hub_id)}}
 
 
 def signature_relpath(model: str) -> str:

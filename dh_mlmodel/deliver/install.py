@@ -95,6 +95,20 @@ class Transaction:
         if not existed:
             self.created_files.append(dest)
 
+    def symlink(self, dest: Path, target: str) -> None:
+        """DEST -> TARGET (a relative link: the Hub view); a link already there is replaced."""
+        self.mkdirs(dest.parent)
+        existed = dest.is_symlink()
+        if dest.exists() and not existed:
+            raise InstallError(dest, "is a file or directory already: the Hub view would replace it")
+        tmp = dest.with_name(f".{dest.name}.mlmodel-tmp")
+        if tmp.is_symlink() or tmp.exists():
+            tmp.unlink()
+        os.symlink(target, tmp)
+        os.replace(tmp, dest)
+        if not existed:
+            self.created_files.append(dest)
+
     def rollback(self) -> None:
         for f in reversed(self.created_files):
             f.unlink(missing_ok=True)

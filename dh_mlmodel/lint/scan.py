@@ -34,6 +34,7 @@ from .. import risk
 from ..describe import describe
 from ..detect import detect
 from ..formats.safetensors import MAX_HEADER_SIZE
+from ..hub import HUB_DIR
 from ..model import Artifact, ArtifactFacts, Finding, MLModelError
 from ..roles import role_for_name
 from .inputs import CHUNK, SMALL_FILE_LIMIT, DataLimit, DebControl, LintInputError, Member, iter_data, read_control
@@ -89,8 +90,8 @@ def model_of(path: str) -> tuple[str, str] | None:
     if "/" not in rest:
         return None
     model, rel = rest.split("/", 1)
-    if rel.split("/", 1)[0] == RECORD_DIR:
-        return None
+    if rel.split("/", 1)[0] == RECORD_DIR or model == HUB_DIR:
+        return None  # records, and the Hub views' links and refs (dh_mlmodel/deliver/hubview.py)
     if any(part in ("", ".", "..") for part in rest.split("/")):
         return None  # a hostile name: never a path under the spool directory
     return model, rel
