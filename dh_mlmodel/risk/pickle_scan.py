@@ -487,6 +487,11 @@ class Machine:
                 scan.error = text
         except (PickleSyntaxError, StreamError, ValueError, struct.error, UnicodeDecodeError) as exc:
             scan.error = f"at offset {self.base + s.pos}: {exc}"
+        if fend >= 0 and s.pos > fend and not scan.complete:
+            # the opcode that failed read past the frame's end: a file loader reads other bytes there
+            # (a line it reads afresh after the frame), which may well be a name it imports
+            self.frame_mismatch(f"the opcode that fails runs across the end of the FRAME at offset {base + fend}",
+                                base + s.pos)
         if fend > s.pos and scan.complete:
             # pickle.load (C) first checks that the whole frame is there; pickle._Unpickler and
             # joblib do not: the loaders disagree on such a file.

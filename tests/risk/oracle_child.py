@@ -14,7 +14,8 @@ Why it cannot run a payload (docs/security.md, "The differential oracle"):
   inert Storage or the class a legacy "module" record names, calls nothing);
 - copyreg's extension registry is emptied before any load, so EXT1/2/4 fail instead of naming a real
   callable; `pickle.loads` of nested bytes inside a payload can only happen through a stub, i.e. never.
-The child reads [loader name, bytes] pairs from stdin and writes one JSON line per input.
+The child reads [loader name, bytes] pairs from stdin and writes one JSON line per input.  The same
+module is bench/pickle_oracle.py's recorder (the peer-suite truth): one recorder for both.
 """
 from __future__ import annotations
 
@@ -98,7 +99,8 @@ def _torch_persistent_load(pid, fields: int):
     storage_type, *_rest = data
     if len(data) != fields:
         raise ValueError(f"expected {fields} values to unpack, got {len(data)}")
-    storage_type.dtype  # an attribute read: a stub answers it, a str raises as in torch
+    if not (isinstance(storage_type, type) and issubclass(storage_type, Stub)):
+        storage_type.dtype  # torch reads it: a str or number raises; a class from find_class has one
     return Storage()
 
 
@@ -189,13 +191,24 @@ def load_numpy(data):
     saved = _format_impl.pickle, _npyio_impl.pickle
     _format_impl.pickle = _npyio_impl.pickle = rec
     try:
-        return np.load(io.BytesIO(data), allow_pickle=True)
+        obj = np.load(io.BytesIO(data), allow_pickle=True)
+        if hasattr(obj, "files"):  # an npz loads its members when they are read
+            return [obj[k] for k in obj.files]
+        return obj
     finally:
         _format_impl.pickle, _npyio_impl.pickle = saved
 
 
 LOADERS = {"pickle": load_pickle, "python": load_python, "torch": load_torch, "joblib": load_joblib,
            "numpy": load_numpy}
+
+
+def reset() -> None:
+    """A fresh log, and copyreg's extension registry emptied (EXT1/2/4 then name no real callable)."""
+    for reg in (copyreg._extension_registry, copyreg._inverted_registry, copyreg._extension_cache):
+        reg.clear()
+    LOG.clear()
+    LOG.update(globals=[], calls=[], persid=False)
 
 
 def _read(f, n):
@@ -218,10 +231,7 @@ def main() -> None:
         loader = _read(inp, ln).decode()
         (n,) = struct.unpack("<Q", _read(inp, 8))
         data = _read(inp, n)
-        for reg in (copyreg._extension_registry, copyreg._inverted_registry, copyreg._extension_cache):
-            reg.clear()
-        LOG.clear()
-        LOG.update(globals=[], calls=[], persid=False)
+        reset()
         error = None
         try:
             LOADERS[loader](data)

@@ -194,3 +194,17 @@ def test_a_payload_only_the_file_loader_reads_is_named(tmp_path):
     found = scan_file(path)
     assert any(f.severity == "error" and "`posix.system`" in f.message and "read by a file loader" in f.message
                for f in found), [f.message for f in found]
+
+
+def test_a_line_the_file_loader_reads_afresh_after_a_failing_frame_cut_is_named(tmp_path):
+    """From the explore run: pickle.loads reads the module line `Q\\xac_utils` (not UTF-8: it fails);
+    pickle.load on a BytesIO drops the frame's rest at its end and reads `_utils` / `io` afresh."""
+    body = b"(cQ\xac"
+    data = b"\x95" + struct.pack("<Q", len(body)) + body + b"_utils\nio\n\x88."
+    with pytest.raises(UnicodeDecodeError):
+        pickle.loads(data)
+    assert "'_utils'" in (_file_loader_import(data) or "")
+    path = tmp_path / "m.h5"  # any name: the scan does not care
+    path.write_bytes(data)
+    found = scan_file(path)
+    assert any(f.severity == "error" and "`_utils.io`" in f.message for f in found), [f.message for f in found]
