@@ -208,3 +208,14 @@ def test_a_line_the_file_loader_reads_afresh_after_a_failing_frame_cut_is_named(
     path.write_bytes(data)
     found = scan_file(path)
     assert any(f.severity == "error" and "`_utils.io`" in f.message for f in found), [f.message for f in found]
+
+
+def test_a_memo_miss_is_an_error_and_the_tag_explanation_says_so(tmp_path):
+    from dh_mlmodel.lint import tagdata
+    path = tmp_path / "m.pkl"
+    path.write_bytes(b"\x80\x02h\x05.")
+    found = [f for f in scan_file(path) if f.tag == "pickle-parse-error"]
+    assert found and all(f.severity == "error" for f in found)
+    text = (ROOT / "dh_mlmodel" / "lint" / "tags" / "pickle-parse-error.tag").read_text()
+    assert "memo" in text and "is a warning" not in text
+    assert tagdata.tag_info("pickle-parse-error").severity == "error"
