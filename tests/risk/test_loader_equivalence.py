@@ -174,6 +174,8 @@ def test_a_frame_cut_name_is_the_name_the_file_loader_imports(tmp_path, data, na
     assert loads is None or type(loads).__name__ == "OrderedDict"
     path = tmp_path / "m.pkl"
     path.write_bytes(data)
+    with open(path, "rb") as f:  # a BufferedReader has peek: it prefetches past the frame, like loads
+        assert type(pickle.load(f)) is type(loads)
     found = scan_file(path)
     assert any(f.severity == "error" and f"`{name}`" in f.message and "read by a file loader" in f.message
                for f in found), [f.message for f in found]
