@@ -26,7 +26,8 @@ expectation (LABELS below); else "unjudged" (counted, not scored).
     --rerender     redraw the table from DIR/samples.json of the last run
 
 The exit status is 1 while we miss a sample that a peer catches and the truth
-calls unsafe.
+calls unsafe, or while a peer flags a sample we pass without a recorded
+decision (PEER_ONLY: why the peer's flag is a false positive).
 """
 from __future__ import annotations
 
@@ -99,6 +100,42 @@ LABELS = (
     ("picklescan", r"/malicious1_[^/]*\.zip$", "unsafe"),       # ditto in zips with odd flags (their test expects it)
     ("picklescan", r"/(benign_password_protected\.zip|not_a_pickle\.bin|int_arrays?(_compressed)?\.np[yz])$", "safe"),
 )
+
+
+# --- peer flags we do not share: the decision for each (issue 13: a peer false positive, and why) ----
+# (suite, pattern on the sample's path, why no loader runs code and the bytes are proven safe)
+PEER_ONLY = (
+    ("picklescan", r"/bad_pytorch\.pt$",
+     "the 8-byte PNG signature. From byte 0 it is NEWFALSE, then PERSID `NG\\r`: pickle.load and torch's "
+     "legacy reader (its first pickle has no persistent_load) fail there; a reader with torch's "
+     "persistent_load (only a zip's data.pkl or a tar member) asserts a tuple and fails too. Nothing is "
+     "imported or called, every loader refuses it; no PNG reader accepts it either, so it is no image"),
+    ("picklescan", r"/(new_)?pytorch_model\.bin$",
+     "a real torch checkpoint: the loaders import only torch's rebuild functions, storages and "
+     "collections.OrderedDict, all on torch's weights-only allowlist"),
+    ("fickling", r"test_safe_builtin_dict_not_flagged",
+     "`builtins.dict()`: a plain-data constructor (fickling's own test asserts it is not flagged); "
+     "ours is a warning (pickle-imports-unlisted-benign-class), accepted per file"),
+    ("modelaudit", r"/(decode_exec_chain|nested_pickle_base64|nested_pickle_hex)\.pkl$",
+     "a dict of str values; some hold base64 or hex text of a pickle or of Python source. Loading imports "
+     "nothing; decoding and running the text would be the model code's doing, as with any string. We "
+     "walk a bytes value that is itself a pickle (a blob made for pickle.loads), not encodings of one"),
+    ("modelaudit", r"/simple_nested\.pkl$",
+     "a dict whose bytes value is a pickle of a dict of str: we walk the inner pickle, which imports nothing"),
+)
+
+
+def peer_only_reason(s: "Sample") -> str | None:
+    for who, pattern, why in PEER_ONLY:
+        if who == s.suite and re.search(pattern, s.rel):
+            return why
+    return None
+
+
+def peer_only(samples: list["Sample"]) -> list["Sample"]:
+    """Samples a peer flags that we do not, and that the truth does not call unsafe (those are misses)."""
+    return [s for s in samples if s.truth != "unsafe" and not caught(s.verdicts.get("dh-mlmodel", ""))
+            and any(caught(s.verdicts.get(n, "")) for n in PEER_NAMES)]
 
 
 def label_of(suite: str, rel: str) -> str | None:
@@ -515,7 +552,11 @@ def main(argv: list[str] | None = None) -> int:
     print(report)
     if args.misses:
         write_misses(samples, args.misses)
-    return 1 if misses(samples) else 0
+    return 1 if misses(samples) or _undecided(samples) else 0
+
+
+def _undecided(samples: list[Sample]) -> list[Sample]:
+    return [s for s in peer_only(samples) if peer_only_reason(s) is None]
 
 
 def rerender(args) -> int:
@@ -526,7 +567,7 @@ def rerender(args) -> int:
     print(render(samples, meta["sources"], meta["versions"]))
     if args.misses:
         write_misses(samples, args.misses)
-    return 1 if misses(samples) else 0
+    return 1 if misses(samples) or _undecided(samples) else 0
 
 
 def _owner(s: Sample) -> str:
@@ -587,6 +628,14 @@ def render(samples: list[Sample], sources: dict, versions: dict) -> str:
     fps = false_positives(samples)
     lines += ["", f"Our flags on samples the truth calls safe: {len(fps)}"]
     lines += [f"- `{s.suite}/{s.rel}` ({describe(s)})" for s in fps]
+    only = peer_only(samples)
+    undecided = [s for s in only if peer_only_reason(s) is None]
+    lines += ["", f"Peer flags we do not share (the truth does not call them unsafe): {len(only)}, "
+              f"{len(undecided)} without a decision"]
+    for s in only:
+        peer = ", ".join(n for n in PEER_NAMES if caught(s.verdicts.get(n, "")))
+        why = peer_only_reason(s) or "NO DECISION YET"
+        lines.append(f"- `{s.suite}/{s.rel}` (truth {s.truth}; flagged by {peer}): {why}")
     also = [s for s in samples if s.truth == "unsafe" and not any(caught(s.verdicts.get(n, "")) for n in SCANNERS)]
     lines += ["", f"Unsafe samples nobody catches: {len(also)}"]
     lines += [f"- `{s.suite}/{s.rel}` ({describe(s)})" for s in also]
