@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 BENCH = Path(__file__).resolve().parent
 
 from dh_mlmodel.corpus import PEER_CASES, default_dest, fetch_case  # noqa: E402
-from pickle_oracle import truth_of  # noqa: E402  (bench/pickle_oracle.py)
+from pickle_oracle import _DOTTED, truth_of  # noqa: E402  (bench/pickle_oracle.py)
 
 # --- pinned sources ----------------------------------------------------------
 
@@ -120,15 +120,36 @@ PEER_ONLY = (
      "a dict of str values; some hold base64 or hex text of a pickle or of Python source. Loading imports "
      "nothing; decoding and running the text would be the model code's doing, as with any string. We "
      "walk a bytes value that is itself a pickle (a blob made for pickle.loads), not encodings of one"),
+    ("picklescan", r"/not_a_pickle\.bin$",
+     "`cmod\\n\\xf8\\n`: a GLOBAL whose name is not UTF-8; every unpickler fails there, importing "
+     "nothing (picklescan's own test calls it not a pickle)"),
+    ("modelaudit", r"/safetensors/malicious_import\.safetensors$",
+     "`import os; os.system(...)` as text in the safetensors `__metadata__`: safetensors loaders parse "
+     "the header as JSON and never run a metadata string"),
+    ("modelaudit", r"/license_scenarios/",
+     "a licence finding (a CC-NC data set), not code on load: licences are the policy stage's "
+     "(dh_mlmodel decides the archive area), not the risk scan's"),
     ("modelaudit", r"/simple_nested\.pkl$",
      "a dict whose bytes value is a pickle of a dict of str: we walk the inner pickle, which imports nothing"),
 )
+
+
+FICKLING_NOT_A_PICKLE = ("fickling flags every file its pickle parser rejects (JSON, YAML, templates, HDF5, "
+                         "safetensors, protobuf, sentencepiece, plain .npy); the loaders' record shows no "
+                         "pickle read out of it, no import and no call")
 
 
 def peer_only_reason(s: "Sample") -> str | None:
     for who, pattern, why in PEER_ONLY:
         if who == s.suite and re.search(pattern, s.rel):
             return why
+    peers = [n for n in PEER_NAMES if caught(s.verdicts.get(n, ""))]
+    o = s.oracle
+    # a name no import resolves (YAML text read as GLOBAL's line) imports nothing
+    imports = [g for g in o.get("imports", []) if _DOTTED.match(g)]
+    if peers == ["fickling"] and not (imports or o.get("calls") or o.get("errors")) \
+            and not any(x.startswith("pickle:") for x in o.get("loaders", [])):
+        return FICKLING_NOT_A_PICKLE
     return None
 
 
