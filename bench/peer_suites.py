@@ -26,7 +26,8 @@ expectation (LABELS below); else "unjudged" (counted, not scored).
     --rerender     redraw the table from DIR/samples.json of the last run
 
 The exit status is 1 while we miss a sample that a peer catches and the truth
-calls unsafe.
+calls unsafe, or while a peer flags a sample we pass without a recorded
+decision (PEER_ONLY: why the peer's flag is a false positive).
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 BENCH = Path(__file__).resolve().parent
 
 from dh_mlmodel.corpus import PEER_CASES, default_dest, fetch_case  # noqa: E402
-from pickle_oracle import truth_of  # noqa: E402  (bench/pickle_oracle.py)
+from pickle_oracle import _DOTTED, truth_of  # noqa: E402  (bench/pickle_oracle.py)
 
 # --- pinned sources ----------------------------------------------------------
 
@@ -99,6 +100,63 @@ LABELS = (
     ("picklescan", r"/malicious1_[^/]*\.zip$", "unsafe"),       # ditto in zips with odd flags (their test expects it)
     ("picklescan", r"/(benign_password_protected\.zip|not_a_pickle\.bin|int_arrays?(_compressed)?\.np[yz])$", "safe"),
 )
+
+
+# --- peer flags we do not share: the decision for each (issue 13: a peer false positive, and why) ----
+# (suite, pattern on the sample's path, why no loader runs code and the bytes are proven safe)
+PEER_ONLY = (
+    ("picklescan", r"/bad_pytorch\.pt$",
+     "the 8-byte PNG signature. From byte 0 it is NEWFALSE, then PERSID `NG\\r`: pickle.load and torch's "
+     "legacy reader (its first pickle has no persistent_load) fail there; a reader with torch's "
+     "persistent_load (only a zip's data.pkl or a tar member) asserts a tuple and fails too. Nothing is "
+     "imported or called, every loader refuses it; no PNG reader accepts it either, so it is no image"),
+    ("picklescan", r"/(new_)?pytorch_model\.bin$",
+     "a real torch checkpoint: the loaders import only torch's rebuild functions, storages and "
+     "collections.OrderedDict, all on torch's weights-only allowlist"),
+    ("fickling", r"test_safe_builtin_dict_not_flagged",
+     "`builtins.dict()`: a plain-data constructor (fickling's own test asserts it is not flagged); "
+     "ours is a warning (pickle-imports-unlisted-benign-class), accepted per file"),
+    ("modelaudit", r"/(decode_exec_chain|nested_pickle_base64|nested_pickle_hex)\.pkl$",
+     "a dict of str values; some hold base64 or hex text of a pickle or of Python source. Loading imports "
+     "nothing; decoding and running the text would be the model code's doing, as with any string. We "
+     "walk a bytes value that is itself a pickle (a blob made for pickle.loads), not encodings of one"),
+    ("picklescan", r"/not_a_pickle\.bin$",
+     "`cmod\\n\\xf8\\n`: a GLOBAL whose name is not UTF-8; every unpickler fails there, importing "
+     "nothing (picklescan's own test calls it not a pickle)"),
+    ("modelaudit", r"/safetensors/malicious_import\.safetensors$",
+     "`import os; os.system(...)` as text in the safetensors `__metadata__`: safetensors loaders parse "
+     "the header as JSON and never run a metadata string"),
+    ("modelaudit", r"/license_scenarios/",
+     "a licence finding (a CC-NC data set), not code on load: licences are the policy stage's "
+     "(dh_mlmodel decides the archive area), not the risk scan's"),
+    ("modelaudit", r"/simple_nested\.pkl$",
+     "a dict whose bytes value is a pickle of a dict of str: we walk the inner pickle, which imports nothing"),
+)
+
+
+FICKLING_NOT_A_PICKLE = ("fickling flags every file its pickle parser rejects (JSON, YAML, templates, HDF5, "
+                         "safetensors, protobuf, sentencepiece, plain .npy); the loaders' record shows no "
+                         "pickle read out of it, no import and no call")
+
+
+def peer_only_reason(s: "Sample") -> str | None:
+    for who, pattern, why in PEER_ONLY:
+        if who == s.suite and re.search(pattern, s.rel):
+            return why
+    peers = [n for n in PEER_NAMES if caught(s.verdicts.get(n, ""))]
+    o = s.oracle
+    # a name no import resolves (YAML text read as GLOBAL's line) imports nothing
+    imports = [g for g in o.get("imports", []) if _DOTTED.match(g)]
+    if peers == ["fickling"] and not (imports or o.get("calls") or o.get("errors")) \
+            and not any(x.startswith("pickle:") for x in o.get("loaders", [])):
+        return FICKLING_NOT_A_PICKLE
+    return None
+
+
+def peer_only(samples: list["Sample"]) -> list["Sample"]:
+    """Samples a peer flags that we do not, and that the truth does not call unsafe (those are misses)."""
+    return [s for s in samples if s.truth != "unsafe" and not caught(s.verdicts.get("dh-mlmodel", ""))
+            and any(caught(s.verdicts.get(n, "")) for n in PEER_NAMES)]
 
 
 def label_of(suite: str, rel: str) -> str | None:
@@ -515,7 +573,11 @@ def main(argv: list[str] | None = None) -> int:
     print(report)
     if args.misses:
         write_misses(samples, args.misses)
-    return 1 if misses(samples) else 0
+    return 1 if misses(samples) or _undecided(samples) else 0
+
+
+def _undecided(samples: list[Sample]) -> list[Sample]:
+    return [s for s in peer_only(samples) if peer_only_reason(s) is None]
 
 
 def rerender(args) -> int:
@@ -526,7 +588,7 @@ def rerender(args) -> int:
     print(render(samples, meta["sources"], meta["versions"]))
     if args.misses:
         write_misses(samples, args.misses)
-    return 1 if misses(samples) else 0
+    return 1 if misses(samples) or _undecided(samples) else 0
 
 
 def _owner(s: Sample) -> str:
@@ -587,6 +649,14 @@ def render(samples: list[Sample], sources: dict, versions: dict) -> str:
     fps = false_positives(samples)
     lines += ["", f"Our flags on samples the truth calls safe: {len(fps)}"]
     lines += [f"- `{s.suite}/{s.rel}` ({describe(s)})" for s in fps]
+    only = peer_only(samples)
+    undecided = [s for s in only if peer_only_reason(s) is None]
+    lines += ["", f"Peer flags we do not share (the truth does not call them unsafe): {len(only)}, "
+              f"{len(undecided)} without a decision"]
+    for s in only:
+        peer = ", ".join(n for n in PEER_NAMES if caught(s.verdicts.get(n, "")))
+        why = peer_only_reason(s) or "NO DECISION YET"
+        lines.append(f"- `{s.suite}/{s.rel}` (truth {s.truth}; flagged by {peer}): {why}")
     also = [s for s in samples if s.truth == "unsafe" and not any(caught(s.verdicts.get(n, "")) for n in SCANNERS)]
     lines += ["", f"Unsafe samples nobody catches: {len(also)}"]
     lines += [f"- `{s.suite}/{s.rel}` ({describe(s)})" for s in also]

@@ -5,7 +5,8 @@
 
 Each batch of inputs (tests/risk/gen.py: opcode streams in plain, torch-zip,
 joblib zlib/gzip, npy, HDF5/TFL3 polyglot and appended-zip wrappers, then
-mutated) goes through one recorder subprocess (tests/risk/oracle_child.py:
+mutated) goes through a recorder subprocess (under RLIMIT_AS, replaced every
+--restart-every inputs and whenever an input kills it) (tests/risk/oracle_child.py:
 CPython's C and Python unpicklers, torch.load, joblib.load, numpy.load with
 an inert find_class) and through our scan_file.  A disagreement is a global
 a loader imported that no finding names, or a call of a non-allowlisted
@@ -40,6 +41,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--out", default="/tmp/pickle_explore.json")
+    ap.add_argument("--restart-every", type=int, default=20_000, help="a fresh recorder child after this many inputs")
     ap.add_argument("--deadline", type=float, default=0, help="stop after this many seconds (0: none)")
     args = ap.parse_args()
     rnd = random.Random(args.seed)
@@ -49,7 +51,7 @@ def main() -> int:
     called = errors = 0
     bad: list[dict] = []
     kinds: collections.Counter = collections.Counter()
-    recorder = oracle.Recorder()
+    recorder = oracle.Recorder(restart_every=args.restart_every)
     pool = ThreadPoolExecutor(1)  # the recorder child works on batch k+1 while we scan batch k
 
     def batch():
@@ -58,25 +60,17 @@ def main() -> int:
         return items, pool.submit(recorder.record, [(lo, d) for _n, d, lo in items])
 
     pending: list = []
-    restarts = 0
+    limited = 0
     while done < args.count and not (args.deadline and time.time() - t0 > args.deadline):
         while len(pending) < 2 and done + sum(len(b[0]) for b in pending) < args.count:
             pending.append(batch())
         items, future = pending.pop(0)
         ours = [oracle.scan_bytes_as_file(data, name) for name, data, _lo in items]
-        try:
-            seen = future.result()
-        except RuntimeError as exc:  # the child died (killed for memory by a neighbour?): note it, go on
-            print(f"recorder restarted: {exc}", file=sys.stderr, flush=True)
-            restarts += 1
-            for _items, f in pending:
-                f.cancel()
-            pending.clear()
-            recorder = oracle.Recorder()
-            seen = recorder.record([(lo, d) for _n, d, lo in items])
+        seen = future.result()  # a child killed mid-batch is replaced inside record()
         for (name, data, loader), s, found in zip(items, seen, ours):
             loaders[loader] += 1
             called += bool(s.unsafe_calls)
+            limited += bool(s.error and s.error.startswith(oracle.LIMIT_ERRORS))
             why = oracle.disagreement(s, found)
             if why:
                 kinds[why.split(",")[0][:80]] += 1
@@ -85,8 +79,8 @@ def main() -> int:
                                 "recorder": {"globals": s.globals, "calls": s.calls, "error": s.error}})
             errors += why is not None
         done += len(items)
-        _write(args.out, {"inputs": done, "seed": args.seed, "disagreements": errors, "restarts": restarts,
-                          "seconds": round(time.time() - t0), "kinds": dict(kinds)}, bad)
+        _write(args.out, {"inputs": done, "seed": args.seed, "disagreements": errors, "restarts": recorder.restarts,
+                          "killed": recorder.killed, "limited": limited, "seconds": round(time.time() - t0), "kinds": dict(kinds)}, bad)
         print(f"{done} inputs, {errors} disagreements, {time.time() - t0:.0f} s", file=sys.stderr, flush=True)
     for _items, future in pending:
         future.result()
@@ -94,7 +88,9 @@ def main() -> int:
     recorder.close()
     summary = {"inputs": done, "seed": args.seed, "disagreements": errors, "loaders": dict(loaders),
                "inputs_where_a_loader_called_an_unlisted_global": called, "seconds": round(time.time() - t0),
-               "kinds": dict(kinds), "restarts": restarts}
+               "kinds": dict(kinds), "recorder_restarts": recorder.restarts,
+               "inputs_that_killed_the_recorder": recorder.killed,
+               "inputs_where_the_recorder_hit_its_memory_limit": limited}
     _write(args.out, summary, bad)
     print(json.dumps(summary, indent=1))
     return 1 if errors else 0

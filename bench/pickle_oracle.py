@@ -7,15 +7,13 @@ read it: CPython's C unpickler on the file from byte 0 (and again after each
 STOP, as legacy torch files and concatenated streams are read), on every zip
 or tar member, and on the gzip/bz2/xz/zlib-decompressed bytes; then
 `numpy.load(allow_pickle=True)`, `joblib.load` and `torch.load(weights_only=False)`
-when those libraries are importable.  Every one of them resolves globals
-through `find_class` (numpy and torch through the pickle module they are
-handed, joblib through its Unpickler class), and here `find_class` is a
-recorder: it notes (module, name) and returns a fresh stub class built by
-`type()`, never importing the module or looking the name up.  The payload
-therefore never gets a real callable: REDUCE, NEWOBJ, INST/OBJ and BUILD on a
-stub only note that a call was reached.  `persistent_load` (torch's storages)
-returns a stub too.  Nothing else in a pickle can reach code: every opcode that
-calls goes through a value that came from find_class (or persistent_load).
+when those libraries are importable.  The recorder is the one of the
+differential tests, tests/risk/oracle_child.py (one module for both): its
+`find_class` notes the name and returns an inert stub class, never importing
+the module or looking the name up, so REDUCE, NEWOBJ, INST/OBJ and BUILD on a
+stub only note that a call was reached; `pickle.load` has no `persistent_load`
+(PERSID fails there, as it does for real) and torch's is modelled as torch's
+(an inert storage).  docs/security.md says why it cannot run a payload.
 
 Run it in a subprocess with a memory limit (bench/peer_suites.py does, and
 restarts it when a sample exhausts it): memo and DUP bombs are real samples.
@@ -27,13 +25,15 @@ import gzip
 import io
 import json
 import lzma
-import pickle
 import re
 import sys
 import tarfile
-import types
 import zipfile
 import zlib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "risk"))
+import oracle_child as rc  # noqa: E402  (tests/risk/oracle_child.py: the recorder)
 
 MAX_STREAMS = 16          # pickles read back to back from one stream (legacy torch has 5)
 MAX_INNER = 256 << 20     # bytes decompressed or read from one member
@@ -59,7 +59,8 @@ _STORAGE = re.compile(r"^torch\.[A-Za-z]*Storage$")
 
 def truth_of(oracle: dict, label: str | None = None) -> str:
     """unsafe / safe from what the loaders did; `label` (the peer suite's expectation) when no loader read a pickle."""
-    bad = [g for g in oracle.get("imports", []) if g not in INERT and not _STORAGE.match(g)]
+    # a name no import resolves (not dotted identifiers) imports nothing: the loader fails there
+    bad = [g for g in oracle.get("imports", []) if g not in INERT and not _STORAGE.match(g) and _DOTTED.match(g)]
     if bad or oracle.get("errors"):
         return "unsafe"
     if oracle.get("timeout"):
@@ -70,67 +71,23 @@ def truth_of(oracle: dict, label: str | None = None) -> str:
 
 
 class Record:
+    """What the loaders did with one file: the recorder's log, de-duplicated, and how each load ended."""
+
     def __init__(self) -> None:
-        self.imports: list[tuple[str, str]] = []
-        self.calls: list[tuple[str, str]] = []
+        rc.reset()
         self.errors: list[str] = []   # unprovable: a first pickle that broke after importing or calling
         self.notes: list[str] = []    # a library loader that failed (often: not its format)
         self.loaders: list[str] = []
 
-    def imported(self, module: str, name: str) -> type:
-        if not (_DOTTED.match(str(module)) and _DOTTED.match(str(name))):
-            # what the real find_class does in every environment: no module or attribute has such a name
-            raise ModuleNotFoundError(f"no module {module!r} / attribute {name!r} can exist")
-        key = (str(module), str(name))
-        if key not in self.imports:
-            self.imports.append(key)
-        return _stub(self, key)
+    @staticmethod
+    def seen() -> int:
+        """Imports of names an import could resolve, and calls (an unresolvable name imports nothing)."""
+        return sum(bool(rc.IDENT.match(g)) for g in rc.LOG["globals"]) + len(rc.LOG["calls"])
 
-    def called(self, key: tuple[str, str]) -> None:
-        if key not in self.calls:
-            self.calls.append(key)
-
-
-def _stub(rec: Record, key: tuple[str, str]) -> type:
-    """An inert stand-in for the global `key`: every use that a pickle can make of it is noted, none runs."""
-    def new(cls, *args, **kwargs):
-        rec.called(key)
-        return object.__new__(cls)
-
-    def noop(self, *args, **kwargs):
-        rec.called(key)
-
-    body = {"__new__": new, "__init__": lambda self, *a, **k: None, "__setstate__": noop,
-            "__call__": lambda self, *a, **k: (rec.called(key), _stub(rec, key)())[1],
-            "append": noop, "extend": noop, "__setitem__": noop, "add": noop,
-            "__reduce__": lambda self: (object, ()), "__module__": "oracle.stub"}
-    return type("Stub", (), body)
-
-
-def recorder_unpickler(rec: Record, base=pickle.Unpickler):
-    class Recorder(base):  # the C unpickler unless a loader hands its own class
-        def find_class(self, module, name):
-            return rec.imported(module, name)
-
-        def persistent_load(self, pid):
-            rec.called(("<persistent_load>", type(pid).__name__))
-            return _stub(rec, ("<persistent_load>", "id"))()
-    return Recorder
-
-
-def recorder_module(rec: Record) -> types.ModuleType:
-    """A stand-in for the `pickle` module, for loaders that take one (torch, numpy)."""
-    mod = types.ModuleType("oracle_pickle")
-    mod.__dict__.update({k: getattr(pickle, k) for k in dir(pickle) if not k.startswith("__")})
-    unpickler = recorder_unpickler(rec)
-    mod.Unpickler = unpickler
-    mod.load = lambda f, **kw: unpickler(f, **_kw(kw)).load()
-    mod.loads = lambda b, **kw: unpickler(io.BytesIO(b), **_kw(kw)).load()
-    return mod
-
-
-def _kw(kw: dict) -> dict:
-    return {k: v for k, v in kw.items() if k in ("fix_imports", "encoding", "errors", "buffers")}
+    def result(self, path: str) -> dict:
+        return {"path": path, "imports": list(dict.fromkeys(rc.LOG["globals"])),
+                "calls": list(dict.fromkeys(rc.LOG["calls"])), "errors": self.errors[:5],
+                "notes": self.notes[:5], "loaders": self.loaders}
 
 
 def walk_stream(rec: Record, f, where: str) -> None:
@@ -146,13 +103,16 @@ def walk_stream(rec: Record, f, where: str) -> None:
         if not f.read(1):
             return
         f.seek(start)
-        seen = len(rec.imports) + len(rec.calls)
+        seen = rec.seen()
+        # torch reads a zip's data.pkl and a legacy file's pickles with its persistent_load (modelled
+        # by the recorder); for every other stream it is the one pickle.load lacks: a superset of both
+        unpickler = rc.TorchZipUnpickler if where.endswith("data.pkl") else rc.TorchLegacyUnpickler
         try:
-            recorder_unpickler(rec)(f, encoding="latin1").load()
+            unpickler(f, encoding="latin1").load()
         except Exception as exc:  # noqa: BLE001 - every failure is a fact about the stream
             f.seek(start)
             head = f.read(2)
-            if i == 0 and (len(rec.imports) + len(rec.calls) > seen or _PROTO_HEADER.match(head)):
+            if i == 0 and (rec.seen() > seen or _PROTO_HEADER.match(head)):
                 rec.errors.append(f"{where}@{start}: {type(exc).__name__}: {str(exc)[:80]}")
             return
         rec.loaders.append(f"pickle:{where}@{start}")
@@ -199,79 +159,33 @@ def walk_bytes(rec: Record, data: bytes, where: str, depth: int = 0) -> None:
             walk_bytes(rec, blob, inner, depth + 1)
 
 
-def via_numpy(rec: Record, path: str) -> None:
-    import importlib
-    import numpy as np
-    patched = []
-    for name in ("numpy.lib._format_impl", "numpy.lib.format", "numpy.lib._npyio_impl", "numpy.lib.npyio"):
-        try:
-            mod = importlib.import_module(name)
-        except ImportError:
-            continue
-        if isinstance(getattr(mod, "pickle", None), types.ModuleType):
-            patched.append((mod, mod.pickle))
-            mod.pickle = recorder_module(rec)
+def via(rec: Record, name: str, data: bytes) -> None:
+    """numpy.load, joblib.load or torch.load through the recorder (oracle_child.LOADERS)."""
+    seen = rec.seen()
     try:
-        obj = np.load(path, allow_pickle=True, encoding="latin1")
-        if hasattr(obj, "files"):
-            for k in obj.files:
-                obj[k]
-        rec.loaders.append("numpy.load")
-    except Exception as exc:  # noqa: BLE001
-        if rec.imports:
-            rec.notes.append(f"numpy.load: {type(exc).__name__}")
-    finally:
-        for mod, saved in patched:
-            mod.pickle = saved
-
-
-def via_joblib(rec: Record, path: str) -> None:
-    import joblib.numpy_pickle as jnp
-    saved = jnp.NumpyUnpickler.find_class
-    jnp.NumpyUnpickler.find_class = lambda self, module, name: rec.imported(module, name)
-    try:
-        jnp.load(path)
-        rec.loaders.append("joblib.load")
-    except Exception as exc:  # noqa: BLE001
-        if rec.imports:
-            rec.notes.append(f"joblib.load: {type(exc).__name__}")
-    finally:
-        jnp.NumpyUnpickler.find_class = saved
-
-
-def via_torch(rec: Record, path: str) -> None:
-    import torch
-    if int(torch.__version__.split(".")[0]) < 2:
-        # torch 1.x (Debian 12's 1.13) lets a checkpoint's globals past pickle_module's find_class: a
-        # payload ran.  walk_bytes already reads every zip member and legacy pickle with the recorder.
-        rec.notes.append("torch.load not run: torch 1.x does not route every global through the recorder")
-        return
-    try:
-        torch.load(path, map_location="cpu", weights_only=False, pickle_module=recorder_module(rec))
-        rec.loaders.append("torch.load")
-    except Exception as exc:  # noqa: BLE001
-        if rec.imports:
-            rec.notes.append(f"torch.load: {type(exc).__name__}: {str(exc)[:80]}")
+        rc.LOADERS[name](data)
+        rec.loaders.append(f"{name}.load")
+    except ImportError as exc:
+        if rec.seen() > seen:
+            rec.notes.append(f"{name}.load: {type(exc).__name__}: {str(exc)[:80]}")
+    except Exception as exc:  # noqa: BLE001 - often: not that library's format
+        if rec.seen() > seen:
+            rec.notes.append(f"{name}.load: {type(exc).__name__}: {str(exc)[:80]}")
 
 
 def judge(path: str) -> dict:
     rec = Record()
-    with open(path, "rb") as f:
-        data = f.read()
+    data = Path(path).read_bytes()
     walk_bytes(rec, data, "")
-    for loader in (via_numpy, via_joblib, via_torch):
-        try:
-            loader(rec, path)
-        except ImportError:
-            pass
-    return {"path": path, "imports": [".".join(k) for k in rec.imports],
-            "calls": [".".join(k) for k in rec.calls], "errors": rec.errors[:5], "notes": rec.notes[:5],
-            "loaders": rec.loaders}
+    for name in ("numpy", "joblib", "torch"):
+        via(rec, name, data)
+    return rec.result(path)
 
 
 def main() -> None:
     import warnings
     warnings.simplefilter("ignore")
+    sys.setrecursionlimit(10_000)
     for line in sys.stdin:
         path = line.rstrip("\n")
         if path:

@@ -74,6 +74,11 @@ def cases(size: int) -> dict:
         "zip-of-many-pickles": lambda: _zip_of_pickles(size),
         "protocol0-ints": lambda: _fill(b"(", b"I1\n", b"l.", size),
         "random-bytes": lambda: os.urandom(size),
+        # a frame that ends inside an opcode: the stream is walked again as the C file loader reads it
+        # (CFileView), out of the same budget
+        "frame-cut-then-flood": lambda: _fill(b"\x80\x04\x95" + struct.pack("<Q", 1) + b"K\x01", b"N0", b"N.", size),
+        "frame-cut-line-then-flood": lambda: _fill(b"\x80\x04\x95" + struct.pack("<Q", 3) + b"(cQ_utils\nio\n",
+                                                   b"N0", b"N.", size),
     }
 
 

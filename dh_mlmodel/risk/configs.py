@@ -50,6 +50,18 @@ def json_file(path: Path, relpath: str, what: str) -> tuple[Any, list[Finding]]:
         return None, out
 
 
+def yaml_file(path: Path, relpath: str, what: str) -> tuple[Any, list[Finding]]:
+    """A YAML file's value by yaml.safe_load (None when it is not YAML), or the not-scanned finding."""
+    import yaml
+    text, out = read_capped(path, relpath, what)
+    if text is None:
+        return None, out
+    try:
+        return yaml.safe_load(text), out
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None, out
+
+
 def walk_dicts(node: Any):
     """Every dict inside a JSON value, without recursion (configs can nest deeper than Python's stack)."""
     stack = [node]

@@ -15,14 +15,14 @@ from __future__ import annotations
 import re
 import struct
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from ..model import Finding
 from . import allowlist
 from .pickle_scan import TORCH_OPCODES, Budget, PickleScan, scan_pickle
-from .streams import Decompressed, FileWindow, Lz4Frame, Stream, StreamError, decompressor_for
+from .streams import CFileView, Decompressed, FileWindow, Lz4Frame, Stream, StreamError, decompressor_for
 
 MAX_DEPTH = 4  # containers inside containers
 MEMBER_COST = 200  # opcode units charged per zip member opened (pickle_scan.MAX_OPS)
@@ -197,8 +197,11 @@ def _opcode_rules(ctx: Ctx, scan: PickleScan, member: str) -> None:
 
 # ---------------------------------------------------------------- pickles
 
-def _scan_pickles(ctx: Ctx, stream: Stream, member: str, rules: str, *, sniffed: bool, max_count: int = 0) -> bool:
-    """Walk the pickles in a row from the stream's position; False if it held no pickle at all."""
+def _scan_pickles(ctx: Ctx, stream: Stream, member: str, rules: str, *, sniffed: bool, max_count: int = 0,
+                  reopen=None) -> bool:
+    """Walk the pickles in a row from the stream's position; False if it held no pickle at all.
+
+    `reopen()` gives the stream again from its byte 0 (for the C file loader's reading)."""
     count = 0
     while True:
         start = stream.pos
@@ -226,9 +229,31 @@ def _scan_pickles(ctx: Ctx, stream: Stream, member: str, rules: str, *, sniffed:
             name = f"{member}#pickle{count + 1}@{start}" if member else f"pickle{count + 1}@{start}"
         report_scan(ctx, scan, name, rules)
         _plain_pickle_view(ctx, stream, scan, start, name, rules)
+        if count == 0 and reopen is not None:
+            _file_loader_view(ctx, reopen, scan, start, name, rules)
         count += 1
         if not scan.complete or stream.at_eof() or (max_count and count >= max_count):
             return True
+
+
+def _file_loader_view(ctx: Ctx, reopen, scan: PickleScan, start: int, member: str, rules: str) -> None:
+    """Where the loaders read the FRAMEs differently, walk the stream again as the C unpickler reads
+    a file object without peek (torch's data.pkl, numpy.load and pickle.load on a BytesIO): it can
+    import names that pickle.loads never reads (`ollections.OrderedDict` out of `collections`)."""
+    if not any(p.kind == "frame-mismatch" for p in scan.problems):
+        return
+    try:
+        view = scan_pickle(CFileView(reopen(), start), base=start, joblib=False, budget=ctx.budget,
+                           persid_fails=rules == "generic", torch=rules != "generic", file_view=True)
+    except StreamError:
+        return  # the first walk's frame disagreement is the error already
+    known = {(i.dotted, i.where) for i in scan.imports}
+    view.imports = [replace(i, opcode=f"{i.opcode} (read by a file loader)") for i in view.imports
+                    if (i.dotted, i.where) not in known]
+    view.problems, view.error, view.unscannable, view.opcodes = [], None, None, {}
+    if view.imports:
+        report_scan(ctx, view, member, rules)
+        ctx.pickles -= 1
 
 
 def _legacy_magic(scan: PickleScan) -> bool:
@@ -317,13 +342,14 @@ def scan_stream(ctx: Ctx, stream: Stream, member: str, depth: int, *, rules: str
     if also_tar:
         _scan_other(ctx, reopen(), "tar", member, depth, opener, reopen)
     if kind == "torch-legacy":
-        _scan_pickles(ctx, stream, member, "torch", sniffed=False, max_count=LEGACY_TORCH_PICKLES)
+        _scan_pickles(ctx, stream, member, "torch", sniffed=False, max_count=LEGACY_TORCH_PICKLES, reopen=reopen)
     elif kind == "pickle":
-        _scan_pickles(ctx, stream, member, rules, sniffed=False)
+        _scan_pickles(ctx, stream, member, rules, sniffed=False, reopen=reopen)
     elif kind is None:
-        _scan_pickles(ctx, stream, member, rules, sniffed=True)
+        _scan_pickles(ctx, stream, member, rules, sniffed=True, reopen=reopen)
     else:
-        _scan_pickles(ctx, stream, member, rules, sniffed=True)  # a polyglot: also a pickle from byte 0
+        # a polyglot: also a pickle from byte 0
+        _scan_pickles(ctx, stream, member, rules, sniffed=True, reopen=reopen)
         _scan_other(ctx, reopen(), kind, member, depth, opener, reopen)
     # Files only (members stay unread), and not legacy torch files: torch tells a zip by its first bytes.
     if kind not in ("zip", "tar", "torch-legacy") and opener is not None and depth == 0:
@@ -345,7 +371,7 @@ def _scan_other(ctx: Ctx, stream: Stream, kind: str, member: str, depth: int, op
                 _copy(stream, tmp)
                 scanner(ctx, tmp, 0, tmp.tell(), member, depth + 1)
     elif kind == "npy":
-        _scan_npy(ctx, stream, member)
+        _scan_npy(ctx, stream, member, reopen)
     else:
         _scan_compressed(ctx, stream, kind, member, depth, reopen)
 
@@ -440,7 +466,7 @@ def _scan_compressed(ctx: Ctx, stream: Stream, kind: str, member: str, depth: in
         ctx.add("pickle-parse-error", "error", f"{label}: decompression failed: {exc}", member)
 
 
-def _scan_npy(ctx: Ctx, stream: Stream, member: str) -> None:
+def _scan_npy(ctx: Ctx, stream: Stream, member: str, reopen=None) -> None:
     """A .npy: a pickle payload follows the header when the dtype holds objects (numpy _format_impl.py).
 
     With allow_pickle=True numpy ignores its header size limit, so only a
@@ -474,7 +500,7 @@ def _scan_npy(ctx: Ctx, stream: Stream, member: str) -> None:
     ctx.add(f.tag, f.severity, f"{where} ({descr!r}): np.load needs allow_pickle=True, which unpickles it"
             if verdict == "object" else f.message, member)
     payload = f"{member}[pickle]" if member else "[pickle]"
-    _scan_pickles(ctx, stream, payload, "generic", sniffed=False)
+    _scan_pickles(ctx, stream, payload, "generic", sniffed=False, reopen=reopen)
 
 
 # ---------------------------------------------------------------- zip
@@ -489,12 +515,21 @@ class ZipEntry:
     data_start: int  # absolute offset in the file
 
 
+def _union(readings: list[list[ZipEntry]]) -> list[ZipEntry]:
+    """The entries of every reading, in order, each once (a set: a list lookup made 40k members quadratic)."""
+    seen: set[ZipEntry] = set()
+    out: list[ZipEntry] = []
+    for reading in readings:
+        for e in reading:
+            if e not in seen:
+                seen.add(e)
+                out.append(e)
+    return out
+
+
 def zip_entries(f: BinaryIO, base: int, size: int) -> list[ZipEntry]:
     """The members of a zip at f[base:base+size], CRCs and flags ignored: every reading's (see zip_readings)."""
-    out: list[ZipEntry] = []
-    for reading in zip_readings(f, base, size):
-        out.extend(e for e in reading if e not in out)
-    return out
+    return _union(zip_readings(f, base, size))
 
 
 def zip_readings(f: BinaryIO, base: int, size: int) -> list[list[ZipEntry]]:
@@ -675,9 +710,7 @@ def scan_zip(ctx: Ctx, f: BinaryIO, base: int, size: int, prefix: str, depth: in
     except (ContainerError, struct.error, OSError) as exc:
         ctx.add("archive-unreadable", "error", f"{prefix or 'the zip'}: {exc}", prefix)
         return
-    entries: list[ZipEntry] = []
-    for reading in readings:
-        entries.extend(e for e in reading if e not in entries)
+    entries = _union(readings)
     if len(readings) > 1:  # like a FRAME disagreement: each reading is scanned, and the file is an error
         listed = "; ".join(", ".join(f"{e.name}@{e.data_start}" for e in r[:4]) or "nothing" for r in readings)
         ctx.add("archive-unreadable", "error", f"{prefix or 'the zip'}: zip readers disagree on its members "

@@ -218,6 +218,10 @@ for _op in pickletools.opcodes:
     _TABLE[ord(_op.code)] = (_kind(_op.name), _fixed, _op, _CONSTS.get(_op.name))
 
 
+# The C unpickler reads these payloads with _Unpickler_ReadInto (the rest of a frame, then the file).
+_READ_INTO = frozenset({"BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"})
+
+
 def _read_arg(op, stream: Stream):
     """The argument of `op`; big length-prefixed ones are skipped (Blob)."""
     fixed = _FIXED_ARGS.get(op.name)
@@ -236,12 +240,13 @@ def _read_arg(op, stream: Stream):
     (n,) = fmt.unpack(raw)
     if n < 0:
         raise PickleSyntaxError(f"{op.name}: negative length {n}")
+    into = op.name in _READ_INTO
     if n > BIG_ARG:
         head = stream.peek(16)
-        if stream.skip(n) != n:
+        if (stream.skip_into(n) if into else stream.skip(n)) != n:
             raise PickleSyntaxError(f"{op.name}: argument of {n} bytes runs past the end")
         return Blob(n, head)
-    data = stream.read(n)
+    data = stream.read_into(n) if into else stream.read(n)
     if len(data) != n:
         raise PickleSyntaxError(f"{op.name}: argument of {n} bytes runs past the end")
     if kind == "str":
@@ -293,7 +298,11 @@ class Machine:
     """The symbolic unpickler for one pickle stream."""
 
     def __init__(self, stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False, depth: int = 0,
-                 budget: Budget | None = None, persid_fails: bool = False, torch: bool = False):
+                 budget: Budget | None = None, persid_fails: bool = False, torch: bool = False,
+                 file_view: bool = False):
+        # file_view: the stream is a CFileView, which reads frames as the C file loader does;
+        # there a frame boundary is no disagreement (that is the first walk's finding).
+        self.file_view = file_view
         self.budget = budget if budget is not None else Budget()
         # torch's UnpicklerWrapper.find_class returns StorageType(name) for a name containing
         # "Storage" before it looks at the module, so under torch's rules such a GLOBAL resolves.
@@ -450,6 +459,9 @@ class Machine:
                 elif kind == _K_TUPLE:
                     stack.append(tuple(self.pop_mark()))
                 elif kind == _K_FRAME:
+                    if self.file_view:
+                        s.frame(arg)
+                        continue
                     if fend >= 0:
                         self.frame_mismatch(f"a FRAME starts inside the FRAME that ends at offset {base + fend}",
                                             base + pos)
@@ -475,6 +487,11 @@ class Machine:
                 scan.error = text
         except (PickleSyntaxError, StreamError, ValueError, struct.error, UnicodeDecodeError) as exc:
             scan.error = f"at offset {self.base + s.pos}: {exc}"
+        if fend >= 0 and s.pos > fend and not scan.complete:
+            # the opcode that failed read past the frame's end: a file loader reads other bytes there
+            # (a line it reads afresh after the frame), which may well be a name it imports
+            self.frame_mismatch(f"the opcode that fails runs across the end of the FRAME at offset {base + fend}",
+                                base + s.pos)
         if fend > s.pos and scan.complete:
             # pickle.load (C) first checks that the whole frame is there; pickle._Unpickler and
             # joblib do not: the loaders disagree on such a file.
@@ -906,10 +923,11 @@ _DTYPE_CODE = re.compile(r"([biufcmMOSUV])(\d{1,6})")
 
 
 def scan_pickle(stream: Stream, *, base: int = 0, where: str = "", joblib: bool = False,
-                budget: Budget | None = None, persid_fails: bool = False, torch: bool = False) -> PickleScan:
+                budget: Budget | None = None, persid_fails: bool = False, torch: bool = False,
+                file_view: bool = False) -> PickleScan:
     """Walk one pickle from the stream's position to its STOP (or to the error)."""
     return Machine(stream, base=base, where=where, joblib=joblib, budget=budget, persid_fails=persid_fails,
-                   torch=torch).run()
+                   torch=torch, file_view=file_view).run()
 
 
 def scan_bytes(data: bytes, *, joblib: bool = False) -> PickleScan:

@@ -336,3 +336,123 @@ class Stream:
 
     def at_eof(self) -> bool:
         return not self.peek(1)
+
+    # The C unpickler reads byte payloads (BINBYTES, BYTEARRAY8) into place and frames into its
+    # buffer; a plain stream is contiguous, so these are read/skip/nothing (CFileView differs).
+    def read_into(self, n: int) -> bytes:
+        return self.read(n)
+
+    def skip_into(self, n: int) -> int:
+        return self.skip(n)
+
+    def frame(self, n: int) -> None:
+        pass
+
+
+class CFileView(Stream):
+    """The bytes CPython's C unpickler reads from a file object without `peek` (io.BytesIO).
+
+    That is how torch hands a zip's data.pkl to its unpickler, how numpy.load reads an object
+    array from a BytesIO and how pickle.load(io.BytesIO(...)) reads (Modules/_pickle.c):
+
+    - outside a frame every read takes exactly its bytes from the file;
+    - FRAME n reads n bytes from the file into the input buffer, unless they are already
+      in it (a FRAME inside a frame is then a no-op);
+    - a read (`_Unpickler_Read`) or a line (`_Unpickler_Readline`) that the buffer cannot
+      satisfy drops what is left of the buffer and reads afresh from the file, which is at
+      the buffer's end;
+    - only the byte payloads of BINBYTES, SHORT_BINBYTES, BINBYTES8 and BYTEARRAY8
+      (`_Unpickler_ReadInto`) take the rest of the buffer and go on in the file.
+
+    `pickle.loads` and pickle._Unpickler read the same bytes otherwise, which is why a frame
+    that ends inside an argument is a disagreement (pickle_scan.Machine.frame_mismatch).
+    The file is `source`, a forward-only Stream: the C unpickler never seeks.
+    """
+
+    def __init__(self, source: Stream, start: int = 0):
+        super().__init__(source)
+        self.file = source
+        if start and source.skip(start) != start:
+            raise StreamError("data ends before the pickle")
+        self.pos = start  # offset of buf[bpos] in the stream
+
+    def _replace(self, data: bytes, consumed: int) -> None:
+        self.buf, self.bpos = data, consumed
+
+    def frame(self, n: int) -> None:
+        if self.bpos + n <= len(self.buf):
+            return  # already buffered: _Unpickler_Read succeeds and load_frame rewinds
+        start = self.file.pos
+        data = self.file.read(n)
+        if len(data) < n:
+            raise StreamError("pickle data was truncated (FRAME)")
+        self._replace(data, 0)
+        self.pos = start
+
+    def read(self, n: int) -> bytes:
+        start, end = self.bpos, self.bpos + n
+        if end <= len(self.buf):
+            self.bpos = end
+            self.pos += n
+            return self.buf[start:end]
+        at = self.file.pos
+        data = self.file.read(n)  # the rest of the buffer is dropped
+        self._replace(data, len(data))
+        self.pos = at + len(data)
+        return data
+
+    def read_into(self, n: int) -> bytes:
+        head = self.buf[self.bpos:self.bpos + n]
+        self.bpos += len(head)
+        self.pos += len(head)
+        if len(head) == n:
+            return head
+        at = self.file.pos
+        rest = self.file.read(n - len(head))
+        self._replace(b"", 0)
+        self.pos = at + len(rest)
+        return head + rest
+
+    def peek(self, n: int) -> bytes:
+        have = self.buf[self.bpos:self.bpos + n]
+        return have if len(have) == n else self.file.peek(n)
+
+    def readline(self) -> bytes:
+        nl = self.buf.find(b"\n", self.bpos)
+        if nl >= 0:
+            line = self.buf[self.bpos:nl + 1]
+            self.bpos = nl + 1
+            self.pos += len(line)
+            return line
+        at = self.file.pos
+        line = self.file.readline()
+        self._replace(b"", 0)
+        self.pos = at + len(line)
+        return line
+
+    def skip(self, n: int) -> int:
+        """A skipped big argument: read as _Unpickler_Read reads it (drops the buffer)."""
+        if self.bpos + n <= len(self.buf):
+            self.bpos += n
+            self.pos += n
+            return n
+        at = self.file.pos
+        got = self.file.skip(n)
+        self._replace(b"", 0)
+        self.pos = at + got
+        return got
+
+    def skip_into(self, n: int) -> int:
+        have = min(n, len(self.buf) - self.bpos)
+        self.bpos += have
+        self.pos += have
+        if have == n:
+            return n
+        at = self.file.pos
+        got = self.file.skip(n - have)
+        self._replace(b"", 0)
+        self.pos = at + got
+        return have + got
+
+    def at_eof(self) -> bool:
+        return self.bpos >= len(self.buf) and self.file.at_eof()

@@ -5,7 +5,8 @@ processor_config.json (a string, or a list of {"name", "template"}),
 chat_template.json (the same), chat_template.jinja and
 additional_chat_templates/*.jinja (transformers `tokenization_utils_base.py`,
 `processing_utils.py`), GGUF `tokenizer.chat_template` and
-`tokenizer.chat_template.<name>` (llama.cpp).  Every template of every one
+`tokenizer.chat_template.<name>` (llama.cpp), and `chat_template` /
+`chat_template_jinja` in YAML configs (axolotl and serving configs).  Every template of every one
 is checked, not only the default.
 
 An escape reaches interpreter internals by an attribute or key whose name
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import ArtifactFacts, Finding
-from .configs import finding, json_file, not_scanned, read_capped
+from .configs import finding, json_file, not_scanned, read_capped, yaml_file
 
 # Names a template reaches interpreter internals through, beyond the `_` prefix rule.
 _ESCAPE_ATTRS = frozenset({"mro", "func_globals", "gi_frame", "f_globals", "f_builtins", "co_code", "tb_frame"})
@@ -63,6 +64,14 @@ def _templates(facts: ArtifactFacts, problems: list[Finding]) -> list[tuple[str,
         data, more = json_file(a.path, a.relpath, "JSON config")
         problems.extend(more)
         return _named(data.get("chat_template")) if isinstance(data, dict) else []
+    if base.endswith((".yaml", ".yml")):
+        # training and serving tools read templates from YAML configs (axolotl: chat_template_jinja)
+        data, more = yaml_file(a.path, a.relpath, "YAML config")
+        problems.extend(more)
+        if not isinstance(data, dict):
+            return []
+        return _named(data.get("chat_template")) + [(k, v) for k, v in sorted(data.items(), key=str)
+                                                    if k == "chat_template_jinja" and isinstance(v, str)]
     return _named(meta.get("chat_template")) + [(f"chat_template[{k}]", v) for k, v in
                                                  sorted((meta.get("chat_templates") or {}).items())
                                                  if isinstance(v, str)]

@@ -10,10 +10,12 @@ Why it cannot run a payload (docs/security.md, "The differential oracle"):
   __init__, __call__, __setstate__, __setitem__, append, extend, add and any attribute do nothing but
   note that a call got through and return another stub;
 - pickle.load has no persistent_load (PERSID fails, as in the real loader); torch.load sets its
-  own, which only reads its zip's records;
+  own, which only reads its zip's records (under torch 1.x ours does what torch's does: returns an
+  inert Storage or the class a legacy "module" record names, calls nothing);
 - copyreg's extension registry is emptied before any load, so EXT1/2/4 fail instead of naming a real
   callable; `pickle.loads` of nested bytes inside a payload can only happen through a stub, i.e. never.
-The child reads [loader name, bytes] pairs from stdin and writes one JSON line per input.
+The child reads [loader name, bytes] pairs from stdin and writes one JSON line per input.  The same
+module is bench/pickle_oracle.py's recorder (the peer-suite truth): one recorder for both.
 """
 from __future__ import annotations
 
@@ -78,9 +80,28 @@ def find_class(self, module, name):
     return type("Stub_" + re.sub(r"\W", "_", name), (Stub,), {"_dotted": dotted})
 
 
-def persistent_load(self, pid):
+class Storage:
+    """What torch's persistent_load returns for a storage record: data.  Not callable, no __setstate__."""
+    __slots__ = ("__dict__",)
+
+
+def _torch_persistent_load(pid, fields: int):
+    """torch.serialization's persistent_load (1.13 and 2.x), without torch: it asserts a tuple, decodes
+    the type name, returns the class a legacy "module" record names (find_class made it) and a
+    storage for a "storage" record after unpacking its fields; it calls nothing a pickle gave it."""
     LOG["persid"] = True
-    return Stub.__new__(Stub)
+    assert isinstance(pid, tuple), "persistent id is not a tuple"
+    typename = pid[0].decode("ascii") if isinstance(pid[0], (bytes, bytearray)) else pid[0]
+    data = pid[1:]
+    if typename == "module" and fields == 5:  # only the legacy format has module records
+        return data[0]
+    assert typename == "storage", f"unknown typename for persistent_load: {typename!r}"
+    storage_type, *_rest = data
+    if len(data) != fields:
+        raise ValueError(f"expected {fields} values to unpack, got {len(data)}")
+    if not (isinstance(storage_type, type) and issubclass(storage_type, Stub)):
+        storage_type.dtype  # torch reads it: a str or number raises; a class from find_class has one
+    return Storage()
 
 
 class CUnpickler(pickle.Unpickler):  # pickle.load: no persistent_load (torch.load sets its own)
@@ -91,10 +112,20 @@ class PyUnpickler(pickle._Unpickler):
     find_class = find_class
 
 
-class TorchLegacyUnpickler(pickle.Unpickler):
-    """torch's legacy loader sets persistent_load on its unpicklers; ours returns stubs."""
+class TorchZipUnpickler(pickle.Unpickler):
+    """torch 1.13's zip loader (_load): persistent_load reads ('storage', type, key, location, numel)."""
     find_class = find_class
-    persistent_load = persistent_load
+
+    def persistent_load(self, pid):
+        return _torch_persistent_load(pid, 4)
+
+
+class TorchLegacyUnpickler(pickle.Unpickler):
+    """torch 1.13's legacy loader (_legacy_load): 'module' records and 5-field storage records."""
+    find_class = find_class
+
+    def persistent_load(self, pid):
+        return _torch_persistent_load(pid, 5)
 
 
 def _recorder_module(cls) -> types.ModuleType:
@@ -133,7 +164,7 @@ def _load_torch1(data):
     if data[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             name = next(n for n in z.namelist() if n == "data.pkl" or n.endswith("/data.pkl"))
-            return TorchLegacyUnpickler(io.BytesIO(z.read(name))).load()
+            return TorchZipUnpickler(io.BytesIO(z.read(name))).load()
     f = io.BytesIO(data)
     for _ in range(3):  # magic number, protocol version, system info
         CUnpickler(f).load()
@@ -160,13 +191,24 @@ def load_numpy(data):
     saved = _format_impl.pickle, _npyio_impl.pickle
     _format_impl.pickle = _npyio_impl.pickle = rec
     try:
-        return np.load(io.BytesIO(data), allow_pickle=True)
+        obj = np.load(io.BytesIO(data), allow_pickle=True)
+        if hasattr(obj, "files"):  # an npz loads its members when they are read
+            return [obj[k] for k in obj.files]
+        return obj
     finally:
         _format_impl.pickle, _npyio_impl.pickle = saved
 
 
 LOADERS = {"pickle": load_pickle, "python": load_python, "torch": load_torch, "joblib": load_joblib,
            "numpy": load_numpy}
+
+
+def reset() -> None:
+    """A fresh log, and copyreg's extension registry emptied (EXT1/2/4 then name no real callable)."""
+    for reg in (copyreg._extension_registry, copyreg._inverted_registry, copyreg._extension_cache):
+        reg.clear()
+    LOG.clear()
+    LOG.update(globals=[], calls=[], persid=False)
 
 
 def _read(f, n):
@@ -189,10 +231,7 @@ def main() -> None:
         loader = _read(inp, ln).decode()
         (n,) = struct.unpack("<Q", _read(inp, 8))
         data = _read(inp, n)
-        for reg in (copyreg._extension_registry, copyreg._inverted_registry, copyreg._extension_cache):
-            reg.clear()
-        LOG.clear()
-        LOG.update(globals=[], calls=[], persid=False)
+        reset()
         error = None
         try:
             LOADERS[loader](data)

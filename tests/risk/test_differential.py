@@ -10,11 +10,12 @@ millions of inputs.
 from __future__ import annotations
 
 import random
+import struct
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from . import attacks, gen, oracle
+from . import attacks, gen, oracle, samples
 
 BATCH = 60
 
@@ -77,3 +78,41 @@ def test_a_batch_is_one_process():
     rnd = random.Random(1)
     items = [gen.generate(rnd) for _ in range(200)]
     assert len(oracle.record([(lo, d) for _n, d, lo in items])) == 200
+
+
+# A LONG_BINPUT of a huge index: CPython's C unpickler grows its memo array to twice the index and
+# zeroes it (Modules/_pickle.c _Unpickler_ResizeMemoList): 2 GB written for index 2**27, which the
+# kernel's OOM killer ended the explore run's recorder for.  A 5-byte declared BINBYTES allocates too.
+_MEMO_BOMB = b"\x80\x02Nr" + struct.pack("<I", 1 << 27) + b"."
+
+
+def test_the_recorders_memory_limit_stops_a_memo_bomb_and_the_batch_goes_on():
+    rec = oracle.Recorder(restart_every=2)
+    try:
+        seen = rec.record([("pickle", _MEMO_BOMB), ("pickle", b"cos\nsystem\n."), ("python", b"\x80\x02N."),
+                           ("pickle", b"\x80\x02N.")])
+    finally:
+        rec.close()
+    assert seen[0].error.startswith(oracle.LIMIT_ERRORS), seen[0]
+    assert seen[1].globals == ("os.system",) and seen[2].error is None and seen[3].error is None
+    assert rec.restarts == 1  # restart_every: a fresh child after two inputs
+
+
+def test_a_child_killed_mid_batch_is_recorded_and_replaced():
+    rec = oracle.Recorder()
+    try:
+        first = rec.record([("pickle", b"\x80\x02N.")])
+        rec.proc.kill()  # as the kernel would
+        rec.proc.wait()
+        seen = rec.record([("pickle", b"cos\nsystem\n."), ("pickle", b"\x80\x02N.")])
+    finally:
+        rec.close()
+    assert first[0].error is None
+    assert seen[0].error.startswith("recorder killed") and seen[1].error is None and rec.killed == 1
+
+
+def test_torch_persistent_ids_are_read_as_torch_reads_them():
+    """A persistent id that is no ('storage', …) tuple fails the load, as torch's persistent_load
+    asserts; it is no call of anything (the '?' calls of the first explore rerun)."""
+    (seen,) = oracle.record([("torch", samples.torch_zip(b"\x80\x02Pabc\n."))])
+    assert seen.calls == () and "tuple" in (seen.error or "")

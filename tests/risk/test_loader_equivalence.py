@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,90 @@ def test_mlmodel_inspect_exits_nonzero_on_each_class(tmp_path):
                            capture_output=True, text=True, env=env, timeout=600)
         assert r.returncode != 0, (attack.name, r.stdout[-2000:], r.stderr[-2000:])
         assert "Traceback" not in r.stderr
+
+
+
+# ---- FRAME cuts (issue 13, explore run): what pickle.load on a BytesIO reads against pickle.loads.
+# The truth is the real unpickler on harmless names: a cut name fails to import, naming itself.
+
+def _frame(body: bytes, n: int) -> bytes:
+    return b"\x80\x04\x95" + struct.pack("<Q", n) + body
+
+
+_ORDERED = b"ccollections\nOrderedDict\n)R."
+# (stream, the name pickle.load(io.BytesIO) imports): a frame that ends inside the module line,
+# inside the name line, and a FRAME inside the frame that asks for more than is buffered, so the
+# C loader reads the next frame from the outer frame's end (module whole, name cut by the new end).
+_INNER = b"\x95" + struct.pack("<Q", 18) + b"N."
+_CUTS = [
+    (_frame(_ORDERED, 2), "ollections.OrderedDict"),
+    (_frame(_ORDERED, 20), "collections.Dict"),
+    (b"\x80\x04\x95" + struct.pack("<Q", len(_INNER)) + _INNER + b"ccollections\nOrde" + b"redDict\n)R.",
+     "collections.edDict"),
+]
+
+
+def _file_loader_import(data: bytes) -> str | None:
+    try:
+        pickle.load(io.BytesIO(data))
+    except (ImportError, AttributeError) as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize("data,name", _CUTS, ids=["module-cut", "name-cut", "frame-in-frame"])
+def test_a_frame_cut_name_is_the_name_the_file_loader_imports(tmp_path, data, name):
+    module, _, attr = name.rpartition(".")
+    failed = _file_loader_import(data)
+    assert failed is not None and (f"'{module}'" in failed or f"'{attr}'" in failed), failed
+    loads = pickle.loads(data)  # from memory the same bytes are a harmless OrderedDict (or None)
+    assert loads is None or type(loads).__name__ == "OrderedDict"
+    path = tmp_path / "m.pkl"
+    path.write_bytes(data)
+    with open(path, "rb") as f:  # a BufferedReader has peek: it prefetches past the frame, like loads
+        assert type(pickle.load(f)) is type(loads)
+    found = scan_file(path)
+    assert any(f.severity == "error" and f"`{name}`" in f.message and "read by a file loader" in f.message
+               for f in found), [f.message for f in found]
+    assert any(f.severity == "error" and "FRAME" in f.message for f in found)
+
+
+def test_a_payload_only_the_file_loader_reads_is_named(tmp_path):
+    """pickle.loads stops at the inner STOP; pickle.load(BytesIO) reads the next frame from the
+    outer frame's end, where a GLOBAL waits (the recorder, not a real import, tells what it gets)."""
+    evil = b"cposix\nsystem\n(S'true'\ntR."
+    inner = b"\x95" + struct.pack("<Q", len(evil)) + b"N."
+    data = b"\x80\x04\x95" + struct.pack("<Q", len(inner)) + inner + evil
+    assert pickle.loads(data) is None
+    (seen,) = oracle.record([("pickle", data)])
+    assert seen.globals == ("posix.system",) and seen.called
+    path = tmp_path / "m.pkl"
+    path.write_bytes(data)
+    found = scan_file(path)
+    assert any(f.severity == "error" and "`posix.system`" in f.message and "read by a file loader" in f.message
+               for f in found), [f.message for f in found]
+
+
+def test_a_line_the_file_loader_reads_afresh_after_a_failing_frame_cut_is_named(tmp_path):
+    """From the explore run: pickle.loads reads the module line `Q\\xac_utils` (not UTF-8: it fails);
+    pickle.load on a BytesIO drops the frame's rest at its end and reads `_utils` / `io` afresh."""
+    body = b"(cQ\xac"
+    data = b"\x95" + struct.pack("<Q", len(body)) + body + b"_utils\nio\n\x88."
+    with pytest.raises(UnicodeDecodeError):
+        pickle.loads(data)
+    assert "'_utils'" in (_file_loader_import(data) or "")
+    path = tmp_path / "m.h5"  # any name: the scan does not care
+    path.write_bytes(data)
+    found = scan_file(path)
+    assert any(f.severity == "error" and "`_utils.io`" in f.message for f in found), [f.message for f in found]
+
+
+def test_a_memo_miss_is_an_error_and_the_tag_explanation_says_so(tmp_path):
+    from dh_mlmodel.lint import tagdata
+    path = tmp_path / "m.pkl"
+    path.write_bytes(b"\x80\x02h\x05.")
+    found = [f for f in scan_file(path) if f.tag == "pickle-parse-error"]
+    assert found and all(f.severity == "error" for f in found)
+    text = (ROOT / "dh_mlmodel" / "lint" / "tags" / "pickle-parse-error.tag").read_text()
+    assert "memo" in text and "is a warning" not in text
+    assert tagdata.tag_info("pickle-parse-error").severity == "error"

@@ -111,3 +111,19 @@ def test_template_over_the_limit_is_not_scanned(tmp_path):
         f.truncate(configs.JSON_LIMIT + 1)
     report = inspect_model_dir(tmp_path, hash=False)
     assert [f.severity for f in report.findings if f.tag == "config-not-scanned"] == ["error"]
+
+
+@pytest.mark.parametrize("key", ["chat_template", "chat_template_jinja"])
+@pytest.mark.parametrize("name", ["config.yaml", "axolotl.yml", "malicious_config.yaml"])
+def test_a_template_in_a_yaml_config_is_checked(tmp_path, name, key):
+    """ModelAudit's jinja2/yaml sample: tools that read YAML configs (axolotl's `chat_template_jinja`,
+    serving configs' `chat_template`) render the template they hold."""
+    import yaml
+    (tmp_path / name).write_text(yaml.safe_dump({key: EVIL, "model_name": "m"}))
+    (found,) = _errors(tmp_path, name)
+    assert found.severity == "error" and key in found.member
+
+
+def test_a_yaml_config_without_templates_is_clean(tmp_path):
+    (tmp_path / "config.yaml").write_text("model_name: m\nchat_template: chatml\nlr: 0.1\n")
+    assert _errors(tmp_path, "config.yaml") == []
