@@ -339,6 +339,15 @@ def addsubstvar(ctx: DhContext, package: str, var: str, value: str, *, optional:
         atomic_write_text(path, "".join(f"{line}\n" for line in out))
 
 
+def define_substvar(ctx: DhContext, package: str, var: str) -> None:
+    """Make sure VAR is defined in debian/PKG.substvars: `var?=` (empty, optional) unless it already is."""
+    path = Path(f"debian/{package}.substvars")
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    if any(re.match(rf"^{re.escape(var)}[?]?=", line) for line in lines) or ctx.no_act:
+        return
+    atomic_write_text(path, "".join(f"{line}\n" for line in [*lines, f"{var}?="]))
+
+
 def append_lintian_overrides(ctx: DhContext, package: str, entries: list[tuple[str, str]]) -> None:
     """Append (comment, override) pairs to the package's installed overrides file, skipping ones present."""
     path = ctx.tmpdir_for(package) / "usr/share/lintian/overrides" / package

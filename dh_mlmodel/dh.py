@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import pipeline, risk
-from .debhelper import (DhContext, DhError, addsubstvar, append_lintian_overrides, lintian_supports_brackets,
+from .debhelper import (DhContext, DhError, addsubstvar, append_lintian_overrides, define_substvar, lintian_supports_brackets,
                         run_tool, write_log)
 from .deliver import copyright as copyright_check
 from .deliver import compression, cyclonedx, md5sums, overrides, signature, spdx, split, substvars
@@ -225,6 +225,9 @@ def deliver(ctx: DhContext, plans: list[PlannedModel]) -> None:
         for pkg, pairs in substvars.substvars_for(m.name, m.placements, m.verdict.category).items():
             for var, value in pairs if pkg in selected else ():
                 addsubstvar(ctx, pkg, var, value)
+    for pkg in sorted(selected):
+        for var in substvars.DOCUMENTED:
+            define_substvar(ctx, pkg, var)
     brackets = lintian_supports_brackets()
     for pkg in sorted(installed):
         entries = overrides.binary_overrides(installed[pkg], brackets)
