@@ -1,0 +1,109 @@
+"""`mlmodel copyright --update` owns the paragraphs it (or init) wrote: issue #15.
+
+init writes a `License: TODO-unknown-licence` paragraph before the maintainer
+has declared a licence; after the declaration, the next `--update` must leave
+no trace of it (lintian: license-problem-undefined-license), and the
+standalone licence paragraphs it adds are marked so a later update can
+replace or remove them.  Human paragraphs stay byte for byte.
+"""
+from __future__ import annotations
+
+import io
+import warnings
+
+from debian import copyright as dep5
+
+from dh_mlmodel.deliver.copyright import (ModelCopyright, header_stanza, license_stanza, merge_copyright,
+                                          placeholders, split_paragraphs)
+
+HEADER = header_stanza("x", None)
+HUMAN = "Files: debian/*\nCopyright: 2026 Jane Doe <jane@example.org>\nLicense: Expat\n"
+
+
+def model(name="m", license="TODO-unknown-licence", text=None, holders=("2026 Lab",)):
+    return ModelCopyright(name, (f"{name}/*",), holders, license, text, ("Training data: undeclared.",), None)
+
+
+def parse(text: str) -> dep5.Copyright:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return dep5.Copyright(io.StringIO(text), strict=True)
+
+
+def standalone_licenses(text: str) -> list[str]:
+    return [p.license.synopsis for p in parse(text).all_paragraphs() if isinstance(p, dep5.LicenseParagraph)]
+
+
+def test_todo_licence_paragraph_removed_once_the_licence_is_declared():
+    first = merge_copyright(HEADER + "\n" + HUMAN, [model()], HEADER)
+    assert "TODO-unknown-licence" in standalone_licenses(first)
+    second = merge_copyright(first, [model(license="Apache-2.0", text="the Apache text")], HEADER)
+    assert "TODO" not in second, second
+    assert standalone_licenses(second) == ["Apache-2.0"]
+    assert HUMAN in second
+    assert merge_copyright(second, [model(license="Apache-2.0", text="the Apache text")], HEADER) == second
+
+
+def test_old_unmarked_todo_paragraph_of_init_is_recognised():
+    """A debian/copyright written before the paragraphs were marked: its TODO text is ours by construction."""
+    legacy = (HEADER + "\n" + HUMAN + "\n" + merge_copyright(None, [model()], HEADER).split("\n\n", 1)[1])
+    legacy = legacy.replace(license_stanza("TODO-unknown-licence", None, managed=True),
+                            license_stanza("TODO-unknown-licence", None, managed=False))
+    assert "Comment:" not in legacy.split("License: TODO-unknown-licence\n", 2)[-1]
+    updated = merge_copyright(legacy, [model(license="CC0-1.0", text="cc0")], HEADER)
+    assert "TODO" not in updated
+
+
+def test_licence_change_replaces_our_text_paragraph():
+    first = merge_copyright(None, [model(license="CC0-1.0", text="cc0 text")], HEADER)
+    second = merge_copyright(first, [model(license="Apache-2.0", text="apache text")], HEADER)
+    assert standalone_licenses(second) == ["Apache-2.0"]
+    assert "cc0 text" not in second
+
+
+def test_human_licence_paragraph_wins_and_is_kept():
+    human_text = "License: CC0-1.0\n The maintainer's own copy of the CC0 text.\n"
+    first = merge_copyright(None, [model(license="CC0-1.0", text="our cc0 text")], HEADER)
+    with_human = first + "\n" + human_text
+    second = merge_copyright(with_human, [model(license="CC0-1.0", text="our cc0 text")], HEADER)
+    assert human_text in second
+    assert "our cc0 text" not in second  # one definition per name: the human one
+    assert standalone_licenses(second) == ["CC0-1.0"]
+
+
+def test_stale_model_paragraph_removed():
+    both = merge_copyright(None, [model("a", "CC0-1.0", "t"), model("b", "Apache-2.0", "u")], HEADER)
+    only_a = merge_copyright(both, [model("a", "CC0-1.0", "t")], HEADER)
+    assert "for model b;" not in only_a and "Files: b/*" not in only_a
+    assert standalone_licenses(only_a) == ["CC0-1.0"]
+
+
+def test_human_paragraphs_untouched_byte_for_byte():
+    human = ("Files: *\r\nCopyright: 2026 Upstream\r\nLicense: Expat\r\n# a comment kept\r\n",
+             "License: Expat\r\n Expat text.\r\n")
+    existing = HEADER.replace("\n", "\r\n") + "\r\n" + human[0] + "\r\n\r\n" + human[1]
+    merged = merge_copyright(existing, [model()], HEADER)
+    merged = merge_copyright(merged, [model(license="CC0-1.0", text="x")], HEADER)
+    for para in human:
+        assert para in merged
+    assert "TODO" not in merged
+
+
+def test_every_paragraph_we_write_is_marked_and_parses_strictly():
+    merged = merge_copyright(None, [model(license="CC0-1.0", text="cc0")], HEADER)
+    parsed = parse(merged)
+    ours = [p for p in parsed.all_paragraphs() if not isinstance(p, dep5.Header)]
+    assert ours and all("Managed by mlmodel copyright" in (p.comment or "") for p in ours)
+
+
+def test_placeholders_found():
+    merged = merge_copyright(None, [model(holders=("TODO: the holders",))], HEADER)
+    found = placeholders(merged)
+    assert any("TODO-unknown-licence" in f for f in found) and any("Copyright" in f for f in found)
+    clean = merge_copyright(merged, [model(license="CC0-1.0", text="cc0")], HEADER)
+    assert placeholders(clean) == []
+    for name in ("unknown", "UNKNOWN", "NOASSERTION", "other"):
+        text = HEADER + "\nFiles: *\nCopyright: 2026 X\nLicense: " + name + "\n"
+        assert placeholders(text), name
+    assert placeholders(HEADER + "\n" + HUMAN + "\nLicense: Expat\n Expat text.\n") == []
+    assert placeholders("not machine readable at all\n") == []
