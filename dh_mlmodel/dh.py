@@ -171,6 +171,19 @@ def _check_copyright(ctx: DhContext, planned: list[PlannedModel]) -> None:
     missing = copyright_check.uncovered(parsed, [p.removeprefix("./") for p in paths])
     if missing:
         ctx.error("debian/copyright has no Files: paragraph covering " + ", ".join(missing))
+    _check_placeholders(ctx)
+
+
+def _check_placeholders(ctx: DhContext) -> None:
+    """A TODO or unknown licence left in debian/copyright: as `mlmodel lint` judges it (the tag's severity)."""
+    from .lint.tagdata import tag_info
+
+    found = copyright_check.placeholders(Path("debian/copyright").read_text(encoding="utf-8", errors="replace"))
+    if not found:
+        return
+    message = (f"debian/copyright still holds {'; '.join(found)} (mlmodel-copyright-placeholder): declare license: "
+               "and copyright: in debian/mlmodel.yaml and run `mlmodel copyright --update`")
+    (ctx.error if tag_info("mlmodel-copyright-placeholder").severity == "error" else ctx.warning)(message)
 
 
 def _check_training_notices(ctx: DhContext, planned: list[PlannedModel]) -> None:

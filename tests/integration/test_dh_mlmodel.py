@@ -228,3 +228,22 @@ def test_build_sees_the_wheel_licence_as_classify_does(demo_source):
     classify = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "classify", "--json", str(demo_source)],
                               capture_output=True, text=True, env=intree_env({"PYTHONPATH": str(TOP)}))
     assert "PKG-INFO" in classify.stdout and "Apache-2.0" in classify.stdout
+
+
+@pytest.mark.parametrize("old,new,shown", [
+    ("License: CC0-1.0\nComment: Managed", "License: TODO-unknown-licence\nComment: Managed",
+     "License: TODO-unknown-licence"),
+    ("Files: model/*\nCopyright: 2026 dh-mlmodel developers", "Files: model/*\nCopyright: TODO: the holders",
+     "Copyright: TODO: the holders"),
+    ("Files: model/*\nCopyright: 2026 dh-mlmodel developers\nLicense: CC0-1.0",
+     "Files: model/*\nCopyright: 2026 dh-mlmodel developers\nLicense: unknown", "License: unknown"),
+])
+def test_placeholder_left_in_copyright_fails(demo_source, old, new, shown):
+    """Issue #15: a TODO or unknown licence init left in debian/copyright stops the build, in one line."""
+    path = demo_source / "debian/copyright"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    proc = dh_mlmodel(demo_source)
+    assert_one_error_line(proc, "debian/copyright", shown, "mlmodel copyright --update")
+    assert installed_packages(demo_source) == set()
