@@ -63,6 +63,10 @@ class DhContext:
     def error(self, message: str) -> NoReturn:
         raise DhError(one_line(message))
 
+    def error_line(self, message: str) -> None:
+        """One error among several, before the error() that stops the tool."""
+        print(f"{self.tool}: error: {one_line(message)}", file=sys.stderr, flush=True)
+
     # -- files ------------------------------------------------------------
     def tmpdir_for(self, package: str) -> Path:
         if self.tmpdir:

@@ -94,7 +94,7 @@ def plan(ctx: DhContext) -> list[PlannedModel]:
                                                   getattr(m.decl, "pickle_allow", ()))
         for a in accepted:
             ctx.verbose_print(f"{a['file']}: {a['callable']} accepted by debian/mlmodel.yaml ({a['reason']})")
-        downgraded = _check_findings(ctx, findings, warn_only)
+        downgraded = _check_findings(ctx, findings, warn_only, m.name)
         for f in m.findings:
             ctx.warning(f"{m.name}: {f.message}")
         placements = tuple(split.assign(m.name, [(f.artifact.relpath, f.artifact.role, f.artifact.format)
@@ -129,9 +129,14 @@ def _has_own_files(root: Path, package: str) -> bool:
                if p.is_file() or p.is_symlink()) if root.is_dir() else False
 
 
-def _check_findings(ctx: DhContext, findings: list[Finding], warn_only: set[str]) -> tuple[Finding, ...]:
-    """Error findings stop the build unless the maintainer downgraded their tag."""
-    downgraded = []
+def _check_findings(ctx: DhContext, findings: list[Finding], warn_only: set[str], model: str) -> tuple[Finding, ...]:
+    """Error findings stop the build unless the maintainer downgraded their tag.
+
+    Every blocking finding is shown (a scikit-learn pickle imports a dozen
+    classes; stopping at the first hides the rest), then the `pickle-allow:`
+    block that would accept the callables a maintainer may accept.
+    """
+    downgraded, blocking = [], []
     for f in findings:
         if f.severity != "error":
             continue
@@ -140,8 +145,20 @@ def _check_findings(ctx: DhContext, findings: list[Finding], warn_only: set[str]
             ctx.warning(f"{where}: {f.message} ({f.tag}; downgraded by --warn-only)")
             downgraded.append(f)
         else:
-            ctx.error(f"{where}: {f.message} ({f.tag})")
-    return tuple(downgraded)
+            blocking.append(f"{where}: {f.message} ({f.tag})")
+    if not blocking:
+        return tuple(downgraded)
+    block = risk.pickle_allow_block(f for f in findings if f.severity == "error" and f.tag not in warn_only)
+    if len(blocking) == 1 and block is None:
+        ctx.error(blocking[0])
+    for line in blocking:
+        ctx.error_line(line)
+    if block:
+        print(f"{ctx.tool}: after reviewing each callable, accept them under model {model} in debian/mlmodel.yaml "
+              "(write the reason):", file=sys.stderr)
+        sys.stderr.write("".join(f"    {line}\n" for line in block.splitlines()))
+    ctx.error(f"{len(blocking)} finding(s) in the files of model {model} stop the build (listed above)"
+              + ("; the pickle-allow block above, with its reason written, goes in debian/mlmodel.yaml" if block else ""))
 
 
 def _check_sections(ctx: DhContext, verdict, placements) -> None:

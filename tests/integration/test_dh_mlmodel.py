@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -202,10 +203,33 @@ def test_pickle_imports_stop_the_build(demo_source):
     assert not any((demo_source / "debian" / p).exists() for p in PACKAGES)
 
 
+TWO_CALLABLES = (b"\x80\x02csklearn.linear_model._logistic\nLogisticRegression\n)\x81}b"
+                 b"csklearn.preprocessing._data\nStandardScaler\n)\x81}b\x86.")
+
+
+def test_blocking_pickle_lists_every_callable_and_the_block(demo_source):
+    """Issue #15: every callable that blocks, and a pickle-allow block ready to paste (reason to fill)."""
+    (demo_source / "model/model.pkl").write_bytes(TWO_CALLABLES)
+    proc = dh_mlmodel(demo_source)
+    assert proc.returncode == 255 and "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("dh_mlmodel: error: ")]
+    assert any("LogisticRegression" in line for line in errors[:-1])
+    assert any("StandardScaler" in line for line in errors[:-1])
+    assert "debian/mlmodel.yaml" in errors[-1] and "2 " in errors[-1]
+    block = proc.stderr[proc.stderr.index("    pickle-allow:"):].split("dh_mlmodel: error:")[0]
+    decl = demo_source / "debian/mlmodel.yaml"
+    filled = re.sub(r"reason: null .*", "reason: reviewed; scikit-learn is packaged in Debian", block)
+    decl.write_text(decl.read_text() + filled)
+    proc = dh_mlmodel(demo_source)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_declared_pickle_allow_is_recorded(demo_source):
     (demo_source / "model/model.pkl").write_bytes(UNLISTED_PICKLE)
     proc = dh_mlmodel(demo_source)
-    assert_one_error_line(proc, "model.pkl", "sklearn.tree._classes.DecisionTreeClassifier")
+    assert proc.returncode == 255
+    assert "sklearn.tree._classes.DecisionTreeClassifier" in proc.stderr.splitlines()[0]
+    assert '      callables: ["sklearn.tree._classes.DecisionTreeClassifier"]' in proc.stderr
     decl = demo_source / "debian/mlmodel.yaml"
     decl.write_text(decl.read_text() + "    pickle-allow:\n      - file: model.pkl\n"
                     "        callables: [sklearn.tree._classes.DecisionTreeClassifier]\n"
