@@ -148,7 +148,8 @@ def _check_findings(ctx: DhContext, findings: list[Finding], warn_only: set[str]
             blocking.append(f"{where}: {f.message} ({f.tag})")
     if not blocking:
         return tuple(downgraded)
-    block = risk.pickle_allow_block(f for f in findings if f.severity == "error" and f.tag not in warn_only)
+    # Warnings of the same tags (unlisted classes that look benign) too: one paste clears them all.
+    block = risk.pickle_allow_block(f for f in findings if f.tag not in warn_only)
     if len(blocking) == 1 and block is None:
         ctx.error(blocking[0])
     for line in blocking:

@@ -93,5 +93,8 @@ def template_context(plan: InitPlan, *, maintainer: str, epoch: int, origin: str
             "license_note": license_note,
             "datasets": [{"text": d.text, "source": d.source} for d in plan.datasets],
             "bases": [{"text": b.text, "source": b.source} for b in plan.bases],
+            # (indent, text): the comment filter would strip the YAML indentation
+            "pickle_allow": [(len(line) - len(line.lstrip()), line.lstrip())
+                             for line in (plan.pickle_allow or "").splitlines()],
         },
     }

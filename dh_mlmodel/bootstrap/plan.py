@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import licenses, policy, provenance
+from .. import licenses, policy, provenance, risk
 from ..declaration import DEFAULT_PROFILE, ModelDecl, unsafe_char
 from ..deliver import split
 from ..formats import modelcard
@@ -91,6 +91,7 @@ class InitPlan:
     architecture: str | None
     notes: tuple[str, ...] = ()  # refused or doubtful values, said to the user
     findings: tuple[Finding, ...] = ()  # inspection errors dh_mlmodel will stop on, provenance warnings
+    pickle_allow: str | None = None  # the pickle-allow block dh_mlmodel will ask for (risk.pickle_allow_block)
 
     @property
     def version(self) -> str:
@@ -283,6 +284,7 @@ def make_plan(report: Any, *, name: str | None = None, version: str | None = Non
         exclude=exclude, license=license, datasets=datasets, bases=bases, hub_id=hub, upstream_url=upstream_url,
         formats=formats, pipeline_tag=_word(pipeline_tag), architecture=_word(architecture),
         notes=tuple(notes), findings=errors + tuple(verdict.findings),
+        pickle_allow=risk.pickle_allow_block(f for facts in files for f in facts.findings),
     )
 
 
