@@ -34,6 +34,16 @@ class AnalysedModel:
     verdict: Verdict
     license: str | None  # the licence expression the verdict used
     findings: tuple[Finding, ...]  # provenance findings (conflicts between declaration, card, files)
+    license_evidence: tuple = ()  # provenance.LicenseEvidence: what each source says, the used one first
+
+    @property
+    def settled_license(self) -> str | None:
+        """The licence debian/copyright may state: the used one, unless only package metadata or a
+        LICENSE text names it (they may cover other files; the verdict calls it unclear)."""
+        from .provenance import WEAK_KINDS
+
+        used = next((e for e in self.license_evidence if e.wins), None)
+        return self.license if used is not None and used.kind.split(",")[0] not in WEAK_KINDS else None
 
 
 @dataclass(frozen=True)
@@ -111,8 +121,10 @@ def decide_model(decl, report, profile: str, source_dir: Path = Path(".")):
 
 
 def analyse(source_dir: Path, *, policy: str | None = None, require_declaration: bool = False,
-            hash: bool = False, progress: Callable | None = None, md5: bool = False) -> SourceAnalysis:
-    """Discover, inspect and decide every model of a source tree."""
+            hash: bool = False, progress: Callable | None = None, md5: bool = False,
+            identify_texts: bool = False) -> SourceAnalysis:
+    """Discover, inspect and decide every model of a source tree (`identify_texts`: licensecheck on
+    LICENSE files, at the desk only)."""
     source_dir = Path(source_dir)
     declaration = declared_models(source_dir)
     name = source_name(source_dir)
@@ -130,7 +142,8 @@ def analyse(source_dir: Path, *, policy: str | None = None, require_declaration:
 
         decided = {n: (prov, verdict) for n, (verdict, prov) in
                    decide_models(declaration, lambda d: reports[d.name], profile,
-                                 package_metadata=lambda d: package_metadata(source_dir, d)).items()}
+                                 package_metadata=lambda d: package_metadata(source_dir, d),
+                                 identify_texts=identify_texts).items()}
     else:
         decided = {m[0]: decide_model(m[3], reports[m[0]], profile, source_dir) for m in models}
     analysed = []
@@ -138,5 +151,5 @@ def analyse(source_dir: Path, *, policy: str | None = None, require_declaration:
         report = reports[model_name]
         prov, verdict = decided[model_name]
         analysed.append(AnalysedModel(model_name, directory, decl, declared, tuple(report.files), report, verdict,
-                                      prov.license, tuple(prov.findings)))
+                                      prov.license, tuple(prov.findings), prov.license_evidence))
     return SourceAnalysis(name, profile, declaration, tuple(analysed))

@@ -107,3 +107,26 @@ def test_placeholders_found():
         assert placeholders(text), name
     assert placeholders(HEADER + "\n" + HUMAN + "\nLicense: Expat\n Expat text.\n") == []
     assert placeholders("not machine readable at all\n") == []
+
+
+def test_copyright_licence_agrees_with_the_declaration(tmp_path):
+    """Issue #15: without license: declared, debian/copyright must not state the package metadata's
+    licence as the weights' (the verdict says unclear); its TODO says what each source says."""
+    from argparse import Namespace
+
+    import numpy as np
+
+    from dh_mlmodel.commands import copyright as cmd
+
+    tree = tmp_path / "m-1.0"
+    (tree / "debian").mkdir(parents=True)
+    np.save(tree / "weights.npy", np.zeros(4, dtype=np.float32))
+    (tree / "debian/mlmodel.yaml").write_text(
+        "format: 1\nmodels:\n  - name: m\n    path: .\n    copyright: 2026 Lab\n    training-data: undeclared\n"
+        "    training-code: {completeness: missing}\n")
+    (tree / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: m\nLicense: Apache-2.0\n")
+    assert cmd.run(Namespace(update=True, policy=None, source_dir=tree)) == 0
+    text = (tree / "debian/copyright").read_text()
+    para = next(p for p in text.split("\n\n") if "for model m;" in p)
+    assert "License: TODO-unknown-licence" in para
+    assert "PKG-INFO (package metadata): Apache-2.0" in para
