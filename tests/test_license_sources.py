@@ -134,3 +134,23 @@ def test_classify_shows_every_source_and_the_winner(tmp_path):
     sources = data["models"][0]["license_sources"]
     assert [s["source"] for s in sources if s["wins"]] == ["declaration"]
     assert {s["source"] for s in sources} == {"declaration", "m.gguf", "LICENSE", "PKG-INFO"}
+
+
+@needs_licensecheck
+@pytest.mark.skipif(not shutil.which("debmake"), reason="debmake not installed")
+def test_init_todo_says_what_each_source_says(tmp_path, monkeypatch, capsys):
+    from dh_mlmodel import cli
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764158400")
+    (tmp_path / "tiny-model").mkdir()
+    model = _gguf_dir(tmp_path / "tiny-model", None)
+    shutil.copy(APACHE_TEXT, model / "LICENSE")
+    (model / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: m\nLicense: MIT\n")
+    assert cli.main(["init", "--maintainer", "Jane Doe <jane@example.org>", "--no-orig", str(model)]) == 0
+    decl = (model / "debian/mlmodel.yaml").read_text()
+    todo = decl[decl.index("# TODO: the SPDX licence"):decl.index("license: null")]
+    assert "LICENSE (licence text, licensecheck): Apache-2.0" in todo
+    assert "PKG-INFO (package metadata): MIT" in todo
+    copyright_text = (model / "debian/copyright").read_text()
+    assert "LICENSE (licence text, licensecheck): Apache-2.0" in copyright_text  # the same truth, both files
+    assert "License: TODO-unknown-licence" in copyright_text
