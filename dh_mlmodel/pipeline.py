@@ -109,7 +109,8 @@ def package_metadata(source_dir: Path, decl) -> list[Path]:
     """The wheel/npm metadata whose licence provenance compares (the same files `mlmodel classify` reads)."""
     from .provenance import find_package_metadata
 
-    return find_package_metadata(*dict.fromkeys([source_dir, source_dir / decl.path]))
+    # debian/upstream/ is where a maintainer keeps upstream metadata that is not in the tarball.
+    return find_package_metadata(*dict.fromkeys([source_dir, source_dir / decl.path, source_dir / "debian/upstream"]))
 
 
 def decide_model(decl, report, profile: str, source_dir: Path = Path(".")):

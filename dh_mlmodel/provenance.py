@@ -498,7 +498,7 @@ def find_package_metadata(*directories: Path) -> list[Path]:
     out = []
     for d in directories:
         d = Path(d)
-        for name in ("PKG-INFO", "package.json"):
+        for name in ("PKG-INFO", "package.json", "METADATA"):
             if (d / name).is_file():
                 out.append(d / name)
         out += sorted(p for p in d.glob("*.dist-info/METADATA") if p.is_file())

@@ -271,3 +271,33 @@ def test_placeholder_left_in_copyright_fails(demo_source, old, new, shown):
     proc = dh_mlmodel(demo_source)
     assert_one_error_line(proc, "debian/copyright", shown, "mlmodel copyright --update")
     assert installed_packages(demo_source) == set()
+
+
+EVIDENCE_AND_VCS = {".gitattributes": "*.safetensors filter=lfs diff=lfs merge=lfs -text\n", ".gitignore": "*.tmp\n",
+                    "sub/.gitkeep": "", "PKG-INFO": "Metadata-Version: 2.1\nName: demo-embed\nLicense: CC0-1.0\n",
+                    "package.json": '{"name": "demo-embed", "license": "CC0-1.0"}\n',
+                    "demo_embed-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: demo-embed\nLicense: CC0-1.0\n",
+                    "demo_embed-1.0.dist-info/RECORD": "x,,\n"}
+
+
+def test_package_metadata_and_vcs_files_are_never_installed(demo_source):
+    """Issue #15: whatever the declaration excludes, dh_mlmodel installs neither VCS control files
+    (lintian: package-contains-vcs-control-file) nor the package metadata read as licence evidence."""
+    for rel, text in EVIDENCE_AND_VCS.items():
+        (demo_source / "model" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (demo_source / "model" / rel).write_text(text)
+    proc = dh_mlmodel(demo_source)
+    assert proc.returncode == 0, proc.stderr
+    installed = {p.relative_to(demo_source / "debian").as_posix() for p in (demo_source / "debian").rglob("*")
+                 if p.is_file() and "/usr/share/mlmodel/" in p.as_posix()}
+    for rel in EVIDENCE_AND_VCS:
+        assert not any(i.endswith("/" + rel) for i in installed), (rel, sorted(installed))
+    assert any(i.endswith("/model.safetensors") for i in installed)
+
+
+def test_package_metadata_in_debian_upstream_is_evidence(demo_source):
+    (demo_source / "debian/upstream").mkdir(exist_ok=True)
+    (demo_source / "debian/upstream/METADATA").write_text("Metadata-Version: 2.1\nName: demo-embed\nLicense: Apache-2.0\n")
+    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "classify", str(demo_source)],
+                          capture_output=True, text=True, env=intree_env({"PYTHONPATH": str(TOP)}))
+    assert "METADATA (package metadata): Apache-2.0" in proc.stdout, proc.stdout
