@@ -323,10 +323,8 @@ def merge_copyright(existing: str | None, models: list[ModelCopyright], header: 
     disclaimer = [m.non_main for m in models if m.non_main]
     chunks[paras[0]] = _with_disclaimer(chunks[paras[0]], disclaimer, eol)
     names = {m.name for m in models}
-    # Paragraphs we wrote for a model no longer declared, and every licence text we wrote: the licence
-    # texts are added back below for the names the model paragraphs still need.
-    chunks = _drop(chunks, [i for i in paras[1:] if (_managed_model(chunks[i]) or "") not in names
-                            and (_is_managed(chunks[i]) or _our_license(chunks[i]) is not None)])
+    # The paragraphs we wrote for a model no longer declared go.
+    chunks = _drop(chunks, [i for i in paras[1:] if _is_managed(chunks[i]) and _managed_model(chunks[i]) not in names])
     paras = [i for i, c in enumerate(chunks) if c.strip()]
     for m in models:
         stanza = ours(files_stanza(m))
@@ -340,8 +338,44 @@ def merge_copyright(existing: str | None, models: list[ModelCopyright], header: 
         at = star[0] if star else paras[0]
         chunks[at:at + 1] = [_ended(chunks[at], eol), eol, stanza]
         paras = [i for i, c in enumerate(chunks) if c.strip()]
-    for name, text in sorted({(m.license, m.license_text) for m in models if " " not in m.license}):
-        if not _defines_license(chunks, name):
+    return _merge_license_texts(chunks, models, eol, ours)
+
+
+def _named_by_humans(chunks: list[str]) -> set[str]:
+    """Licence names the paragraphs we did not write use without giving the text (init's `Files: debian/*`)."""
+    out = set()
+    for chunk in chunks:
+        fields = _fields(chunk)
+        if "Files" not in fields or _is_managed(chunk):
+            continue
+        first, _, body = fields.get("License", "").partition("\n")
+        if not body.strip():
+            out |= {w for w in re.split(r"[\s,()]+", first) if w and w.lower() not in ("and", "or", "with")}
+    return out
+
+
+def _merge_license_texts(chunks: list[str], models: list[ModelCopyright], eol: str, ours) -> str:
+    """Our standalone License: paragraphs: one per licence a model paragraph (or a human paragraph
+    without the text) names, unless a human paragraph gives that text; the rest go."""
+    wanted = dict(sorted({(m.license, m.license_text) for m in models if " " not in m.license}))
+    kept_for_humans = _named_by_humans(chunks)
+    placed, drop = set(), []
+    for i, chunk in enumerate(chunks):
+        name = _our_license(chunk)
+        if name is None:
+            continue
+        if name in placed or _defines_license(chunks, name):
+            drop.append(i)
+        elif name in wanted:
+            chunks[i] = ours(license_stanza(name, wanted[name]))
+            placed.add(name)
+        elif name in kept_for_humans:
+            placed.add(name)
+        else:
+            drop.append(i)
+    chunks = _drop(chunks, drop)
+    for name, text in wanted.items():
+        if name not in placed and not _defines_license(chunks, name):
             chunks[-1] = _ended(chunks[-1], eol) if chunks[-1].strip() else chunks[-1]
             chunks += [eol, ours(license_stanza(name, text))]
     return "".join(chunks)

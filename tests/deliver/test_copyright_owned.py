@@ -130,3 +130,13 @@ def test_copyright_licence_agrees_with_the_declaration(tmp_path):
     para = next(p for p in text.split("\n\n") if "for model m;" in p)
     assert "License: TODO-unknown-licence" in para
     assert "PKG-INFO (package metadata): Apache-2.0" in para
+
+
+def test_licence_text_a_human_paragraph_still_names_is_kept():
+    """init's `Files: debian/*` names the model's licence; our text paragraph must outlive the model's change."""
+    debian = "Files: debian/*\nCopyright: 2025 Jane Doe <jane@example.org>\nLicense: CC0-1.0\n"
+    first = merge_copyright(HEADER + "\n" + debian, [model(license="CC0-1.0", text="cc0 text")], HEADER)
+    second = merge_copyright(first, [model(license="Apache-2.0", text="apache text")], HEADER)
+    assert sorted(standalone_licenses(second)) == ["Apache-2.0", "CC0-1.0"]
+    assert debian in second
+    assert merge_copyright(second, [model(license="Apache-2.0", text="apache text")], HEADER) == second

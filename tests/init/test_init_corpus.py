@@ -7,10 +7,15 @@ debian/mlmodel.yaml the way the MANIFEST.md row describes (the same
 declarations as tests/test_corpus_policy.py), `mlmodel init
 --update-sections`, `mlmodel copyright --update`, `mlmodel overrides
 --update`, and mark the changelog entry for unstable (`dch -r`).  Then
-`dpkg-buildpackage -b` and lintian on the .changes: no E: or W: except
-`initial-upload-closes-no-bugs`, which stays because init cannot know the
-ITP bug number (the maintainer adds `Closes: #NNNNNN`).  `mlmodel lint` must
-pass too.
+`dpkg-buildpackage -b` and `lintian -I --pedantic` on the .changes: no E:
+or W: except `initial-upload-closes-no-bugs`, which stays because init
+cannot know the ITP bug number (the maintainer adds `Closes: #NNNNNN`), and
+the tags a case's real provenance justifies (JUSTIFIED, each with its
+reason).  `mlmodel lint --fail-on warning` must pass under the same rule
+(LINT_JUSTIFIED).  Then the packages are installed (`dpkg -i`, as root),
+`mlmodel verify` checks every installed file against its record, and they
+are purged.  Run as root only (the install step); elsewhere the test stops
+after lint.
 
 Left out: llama-cpp-python-vocab (vocab-only GGUFs, no weights; its
 verdict is reject, which dh_mlmodel refuses by design).
@@ -22,7 +27,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -44,6 +48,10 @@ pytestmark = [pytest.mark.corpus, pytest.mark.integration, needs_debhelper,
 MAINTAINER = "Jane Doe <jane@example.org>"
 # Left by `mlmodel init` on purpose: the ITP bug number is the maintainer's to add.
 DELIBERATE = {"initial-upload-closes-no-bugs"}
+# W: tags of `mlmodel lint --fail-on warning` a case's real provenance justifies: case -> {tag: reason}.
+LINT_JUSTIFIED: dict[str, dict[str, str]] = {}
+# lintian E:/W: tags a case's real provenance justifies: case -> {tag: reason}.
+JUSTIFIED: dict[str, dict[str, str]] = {}
 
 
 @dataclass(frozen=True)
@@ -197,11 +205,43 @@ def test_init_build_lintian(corpus, case_name, tmp_path, monkeypatch, capsys):  
         assert (section.split("/")[0] if "/" in section else "main") == case.area, (deb.name, section)
 
     tags = lintian_tags(changes)
-    unexpected = [t for t in tags if tag_of(t) not in DELIBERATE]
+    unexpected = [t for t in tags if tag_of(t) not in DELIBERATE | set(JUSTIFIED.get(case_name, {}))]
     assert not unexpected, "\n".join(tags)
 
-    if importlib.util.find_spec("dh_mlmodel.commands.lint") is None:
-        pytest.skip("mlmodel lint is not in this tree yet; lintian passed")
-    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "lint", str(changes)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "lint", "--fail-on", "warning", str(changes)],
+                          capture_output=True, text=True,
                           env=intree_env({"PYTHONPATH": str(Path(cli.__file__).resolve().parent.parent)}))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lint_lines = [line for line in proc.stdout.splitlines() if re.match(r"[EW]: ", line)]
+    unexpected = [line for line in lint_lines if tag_of(line) not in LINT_JUSTIFIED.get(case_name, {})]
+    assert not unexpected and (proc.returncode == 0 or lint_lines), proc.stdout + proc.stderr
+
+    installed = [subprocess.run(["dpkg-deb", "-f", str(d), "Package"], capture_output=True, text=True,
+                                check=True).stdout.strip() for d in debs]
+    try:
+        dpkg("-i", *map(str, debs))
+        capsys.readouterr()
+        assert cli.main(["verify", *installed]) == 0, capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert all(f"{p}: " in out and "0 problem(s)" in out for p in installed), out
+    finally:
+        dpkg("--purge", *installed)
+    for pkg in installed:
+        status = subprocess.run(["dpkg-query", "-W", "-f=${db:Status-Status}", pkg], capture_output=True, text=True)
+        assert status.stdout.strip() in ("", "not-installed"), (pkg, status.stdout)
+
+
+def dpkg(*args: str) -> None:
+    """dpkg as root; other developers' dpkg runs hold the lock for a while, so wait for it."""
+    import os
+    import time
+
+    if os.geteuid() != 0:
+        pytest.skip("install, verify and purge need root (dpkg -i)")
+    for _ in range(120):
+        proc = subprocess.run(["dpkg", *args], capture_output=True, text=True)
+        if proc.returncode == 0:
+            return
+        if "lock" not in proc.stderr:
+            break
+        time.sleep(5)
+    raise AssertionError(f"dpkg {' '.join(args)}: {proc.stderr.strip()}")
