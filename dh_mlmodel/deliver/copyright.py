@@ -367,7 +367,9 @@ def _merge_license_texts(chunks: list[str], models: list[ModelCopyright], eol: s
         if name in placed or _defines_license(chunks, name):
             drop.append(i)
         elif name in wanted:
-            chunks[i] = ours(license_stanza(name, wanted[name]))
+            if wanted[name] is not None or _TODO.search(_fields(chunk).get("License", "")):
+                chunks[i] = ours(license_stanza(name, wanted[name]))
+            # else: we have no copy of the text and the maintainer pasted one into our paragraph: kept.
             placed.add(name)
         elif name in kept_for_humans:
             placed.add(name)

@@ -140,3 +140,12 @@ def test_licence_text_a_human_paragraph_still_names_is_kept():
     assert sorted(standalone_licenses(second)) == ["Apache-2.0", "CC0-1.0"]
     assert debian in second
     assert merge_copyright(second, [model(license="Apache-2.0", text="apache text")], HEADER) == second
+
+
+def test_licence_text_filled_in_by_hand_survives_an_update():
+    """We had no copy of the text (a TODO); the maintainer pasted it into our paragraph: an update keeps it."""
+    first = merge_copyright(None, [model(license="EST-2003", text=None)], HEADER)
+    filled = first.replace(" TODO: the full text of EST-2003: no copy was found in /usr/share/common-licenses or in "
+                           "the model directory.", " Permission is hereby granted, free of charge, to use.")
+    assert filled != first and placeholders(filled) == []
+    assert merge_copyright(filled, [model(license="EST-2003", text=None)], HEADER) == filled

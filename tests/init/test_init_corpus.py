@@ -153,6 +153,40 @@ def fill_todos(tree: Path, declare: dict) -> None:
     load_declaration(path)
 
 
+TODO_TEXT = re.compile(r"^License: (\S+)\n TODO: the full text of .*\n", re.M)
+
+
+def upstream_license_text(case_dir: Path, name: str) -> str:
+    """The text of licence NAME as upstream ships it: the case's own DEP-5 copyright file (a .deb's),
+    else its LICENSE file (a wheel's dist-info, an npm package, an sdist)."""
+    from debian import copyright as dep5
+
+    for path in sorted(case_dir.rglob("usr/share/doc/*/copyright")):
+        try:
+            parsed = dep5.Copyright(path.read_text(encoding="utf-8"), strict=False)
+        except (dep5.Error, ValueError):
+            continue
+        for para in parsed.all_paragraphs():
+            lic = getattr(para, "license", None)
+            if lic is not None and lic.synopsis.lower() == name.lower() and lic.text.strip():
+                return lic.text
+    licences = sorted(p for p in case_dir.rglob("LICEN[CS]E*") if p.is_file())
+    assert licences, f"no licence text for {name} in {case_dir}"
+    return licences[0].read_text(encoding="utf-8")
+
+
+def fill_license_texts(tree: Path, case_dir: Path) -> None:
+    """The maintainer's edit of debian/copyright: each licence text init had no copy of, pasted from upstream."""
+    path = tree / "debian/copyright"
+    text = path.read_text(encoding="utf-8")
+
+    def body(m: re.Match) -> str:
+        lines = upstream_license_text(case_dir, m.group(1)).strip("\n").splitlines()
+        return f"License: {m.group(1)}\n" + "".join(f" {line.rstrip()}\n" if line.strip() else " .\n" for line in lines)
+
+    path.write_text(TODO_TEXT.sub(body, text), encoding="utf-8")
+
+
 def release_changelog(tree: Path) -> None:
     path = tree / "debian/changelog"
     text = path.read_text()
@@ -190,6 +224,9 @@ def test_init_build_lintian(corpus, case_name, tmp_path, monkeypatch, capsys):  
     fill_todos(tree, case.declare)
     for args in (["init", "--update-sections"], ["copyright", "--update"], ["overrides", "--update"]):
         assert cli.main([*args, str(tree)]) == 0, args
+    fill_license_texts(tree, corpus / case_name)
+    assert cli.main(["copyright", "--update", str(tree)]) == 0  # the pasted texts stay
+    assert "TODO" not in (tree / "debian/copyright").read_text()
     release_changelog(tree)
     if case.gzip:
         gzip_debs(tree)
