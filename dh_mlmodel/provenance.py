@@ -220,7 +220,7 @@ def _license_findings(claims: list[_Claim]) -> list[Finding]:
         if not _same_license(chosen.expression, other.expression):
             out.append(Finding(
                 "mlmodel-license-mismatch", "warning",
-                f"licence {_show(other.expression)} in {_show(other.source)} differs from "
+                f"licence {_show(other.raw or other.expression)} in {_show(other.source)} differs from "
                 f"{_show(chosen.expression)} in the {_show(chosen.source)}, which is the one used",
                 path=other.source if other.source not in ("declaration", "model card") else ""))
     return out
