@@ -149,3 +149,33 @@ def test_licence_text_filled_in_by_hand_survives_an_update():
                            "the model directory.", " Permission is hereby granted, free of charge, to use.")
     assert filled != first and placeholders(filled) == []
     assert merge_copyright(filled, [model(license="EST-2003", text=None)], HEADER) == filled
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+LICENCES = st.sampled_from([("TODO-unknown-licence", None), ("CC0-1.0", "cc0"), ("Apache-2.0", "apache"),
+                            ("EST-2003", None), ("Expat", "expat")])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.tuples(st.sampled_from("abc"), LICENCES), min_size=1, max_size=3,
+                         unique_by=lambda t: t[0]), min_size=1, max_size=5), st.booleans())
+def test_any_sequence_of_updates_leaves_one_text_per_named_licence(steps, with_human):
+    """Whatever the declarations did before, the file after an update names each licence its model
+    paragraphs use exactly once, has no TODO unless the last declaration still lacks a licence, and keeps
+    the human paragraph."""
+    human = "Files: debian/*\nCopyright: 2025 Jane\nLicense: CC0-1.0\n"
+    text = HEADER + ("\n" + human if with_human else "")
+    for step in steps:
+        text = merge_copyright(text, [model(n, lic, body) for n, (lic, body) in step], HEADER)
+    last = steps[-1]
+    names = sorted(standalone_licenses(text))
+    # Our CC0 text, once written, stays while the human paragraph names CC0 (we never add a human's text).
+    ever_cc0 = any(lic == "CC0-1.0" for step in steps for _, (lic, _) in step)
+    wanted = {lic for _, (lic, _) in last} | ({"CC0-1.0"} if with_human and ever_cc0 else set())
+    assert names == sorted(set(names)) and set(names) == wanted, (names, wanted)
+    if with_human:
+        assert human in text
+    assert {n for n, _ in last} == {p.split("for model ")[1].split(";")[0] for p in text.split("\n\n")
+                                    if "for model " in p}
