@@ -21,7 +21,7 @@ SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "debian", ".pc", "__pyc
 # (wheel METADATA in *.dist-info, sdist PKG-INFO and *.egg-info, npm package.json).  Provenance reads
 # them where they are, in the source tree or in debian/upstream/ (docs/provenance.md).
 SKIPPED_FILES = frozenset({".gitattributes", ".gitignore", ".gitmodules", ".gitkeep", ".hgignore", ".hgtags",
-                           ".bzrignore", ".cvsignore", "PKG-INFO", "package.json"})
+                           ".bzrignore", ".cvsignore", "PKG-INFO", "METADATA", "package.json"})
 SKIPPED_DIR_SUFFIXES = (".dist-info", ".egg-info")
 
 

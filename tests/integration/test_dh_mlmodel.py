@@ -276,6 +276,7 @@ def test_placeholder_left_in_copyright_fails(demo_source, old, new, shown):
 EVIDENCE_AND_VCS = {".gitattributes": "*.safetensors filter=lfs diff=lfs merge=lfs -text\n", ".gitignore": "*.tmp\n",
                     "sub/.gitkeep": "", "PKG-INFO": "Metadata-Version: 2.1\nName: demo-embed\nLicense: CC0-1.0\n",
                     "package.json": '{"name": "demo-embed", "license": "CC0-1.0"}\n',
+                    "METADATA": "Metadata-Version: 2.1\nName: demo-embed\nLicense: CC0-1.0\n",
                     "demo_embed-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: demo-embed\nLicense: CC0-1.0\n",
                     "demo_embed-1.0.dist-info/RECORD": "x,,\n"}
 
