@@ -21,7 +21,7 @@ Measured on 2026-12-02 on the shared 2-core machine (load average 16-18 from
 other jobs): the ten cases in 897 s (44 s sentencepiece-sdist to 150 s akiki);
 install, verify and purge add about 5 s per case (akiki: dpkg -i 2.5 s,
 mlmodel verify 1.7 s, purge 1.2 s), the rest is what the test cost before
-(init, two builds' worth of dpkg-buildpackage, lintian, lint).  On an idle
+(init, dpkg-buildpackage -b, lintian, lint).  On an idle
 2-core CI runner expect well under that; not measured there.
 
 Left out: llama-cpp-python-vocab (vocab-only GGUFs, no weights; its
