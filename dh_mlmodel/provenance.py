@@ -135,10 +135,14 @@ class LicenseEvidence:
                 "status": self.status, "wins": self.wins}
 
     def line(self) -> str:
+        if self.raw == REFUSED:
+            return f"{_show(self.source)} ({self.kind}): {REFUSED}"
         said = self.expression or "no licence we can map"
         shown = f"{_show(self.raw)!r} -> {said}" if self.raw and self.raw != self.expression else said
         return f"{_show(self.source)} ({self.kind}): {shown}" if self.source != self.kind else f"{self.kind}: {shown}"
 
+
+REFUSED = "(refused: it holds a control character)"
 
 # Sources that name a licence but never decide it alone (they may cover other files than the weights).
 WEAK_KINDS = ("package metadata", "licence text")
@@ -161,7 +165,7 @@ def _license_claims(decl: ModelDecl, report: Any, package_licenses: Iterable[tup
         lic = facts.metadata.get("license")
         if isinstance(lic, str) and lic.strip() and facts.artifact.format != "model-card":
             # Hostile values: one that could break a line is kept only escaped, which no id matches.
-            raw = safe_field_value(lic) if unsafe_char(lic) else lic.strip()
+            raw = REFUSED if unsafe_char(lic) else lic.strip()
             spdx = licenses.normalise(raw) if not unsafe_char(lic) else None
             (claims if spdx else unmapped).append(_Claim(facts.artifact.relpath, spdx or raw, "in-file metadata", raw))
     for source, spdx, said in texts:
@@ -170,7 +174,9 @@ def _license_claims(decl: ModelDecl, report: Any, package_licenses: Iterable[tup
     for source, text in package_licenses:
         name = source.removesuffix(PACKAGE_SOURCE_SUFFIX)
         claims.append(_Claim(name + PACKAGE_SOURCE_SUFFIX, text, "package metadata", text))
-    claims = [_Claim(c.source, safe_field_value(c.expression), c.kind, c.raw) if unsafe_char(c.expression) else c
+    # A value that could break a line is kept only escaped (no licence id matches it, so it is `unclear`),
+    # and the evidence shows that it was refused, not the value.
+    claims = [_Claim(c.source, safe_field_value(c.expression), c.kind, REFUSED) if unsafe_char(c.expression) else c
               for c in claims]
     return claims, unmapped
 
@@ -178,8 +184,10 @@ def _license_claims(decl: ModelDecl, report: Any, package_licenses: Iterable[tup
 def _evidence(claims: list[_Claim], unmapped: list[_Claim], texts) -> tuple[LicenseEvidence, ...]:
     out = []
     for i, c in enumerate(claims):
+        refused = c.raw == REFUSED
         out.append(LicenseEvidence(c.source.removesuffix(PACKAGE_SOURCE_SUFFIX), c.kind, c.raw or c.expression,
-                                   c.expression, licenses.classify(c.expression).status, wins=i == 0))
+                                   None if refused else c.expression, licenses.classify(c.expression).status,
+                                   wins=i == 0))
     out += [LicenseEvidence(c.source, c.kind, c.raw, None, licenses.UNCLEAR) for c in unmapped]
     out += [LicenseEvidence(source, "licence text", said, None, licenses.UNCLEAR) for source, spdx, said in texts
             if not spdx]
@@ -220,7 +228,8 @@ def _license_findings(claims: list[_Claim]) -> list[Finding]:
         if not _same_license(chosen.expression, other.expression):
             out.append(Finding(
                 "mlmodel-license-mismatch", "warning",
-                f"licence {_show(other.raw or other.expression)} in {_show(other.source)} differs from "
+                f"licence {_show(other.expression if other.raw == REFUSED else other.raw or other.expression)} "
+                f"in {_show(other.source)} differs from "
                 f"{_show(chosen.expression)} in the {_show(chosen.source)}, which is the one used",
                 path=other.source if other.source not in ("declaration", "model card") else ""))
     return out
