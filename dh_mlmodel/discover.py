@@ -31,6 +31,12 @@ def never_installed(name: str, is_dir: bool) -> bool:
     return name in SKIPPED_FILES
 
 
+def never_installed_path(relpath: str) -> bool:
+    """Whether a POSIX path relative to a model directory is one model_files() never returns."""
+    parts = relpath.split("/")
+    return any(never_installed(p, True) for p in parts[:-1]) or never_installed(parts[-1], False)
+
+
 # Directories that hold a model by the layout of their files (used without a declaration).
 MODEL_MARKERS = (
     "*.safetensors", "*.gguf", "*.onnx", "*.tflite", "*.keras", "*.h5", "pytorch_model.bin",
