@@ -19,7 +19,7 @@ SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "debian", ".pc", "__pyc
 # Never installed either, whatever a declaration excludes (issue #15): VCS control files (lintian:
 # package-contains-vcs-control-file), and the package metadata dh-mlmodel reads as licence evidence
 # (wheel METADATA in *.dist-info, sdist PKG-INFO and *.egg-info, npm package.json).  Provenance reads
-# them where they are, in the source tree or in debian/upstream/ (docs/provenance.md).
+# them where they are, in the source tree or in debian/upstream/ (docs/policy.md, "Where package metadata lives").
 SKIPPED_FILES = frozenset({".gitattributes", ".gitignore", ".gitmodules", ".gitkeep", ".hgignore", ".hgtags",
                            ".bzrignore", ".cvsignore", "PKG-INFO", "METADATA", "package.json"})
 SKIPPED_DIR_SUFFIXES = (".dist-info", ".egg-info")

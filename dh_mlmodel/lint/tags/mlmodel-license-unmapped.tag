@@ -1,7 +1,7 @@
 Tag: mlmodel-license-unmapped
 Severity: info
 Check: mlmodel/provenance
-See-Also: docs/provenance.md
+See-Also: docs/policy.md
 Explanation:
  A model file's own metadata names a licence in words (or a URL) that the
  licence table cannot map to an SPDX id, so it cannot be compared with the
