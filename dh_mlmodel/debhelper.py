@@ -63,6 +63,10 @@ class DhContext:
     def error(self, message: str) -> NoReturn:
         raise DhError(one_line(message))
 
+    def error_line(self, message: str) -> None:
+        """One error among several, before the error() that stops the tool."""
+        print(f"{self.tool}: error: {one_line(message)}", file=sys.stderr, flush=True)
+
     # -- files ------------------------------------------------------------
     def tmpdir_for(self, package: str) -> Path:
         if self.tmpdir:
@@ -337,6 +341,15 @@ def addsubstvar(ctx: DhContext, package: str, var: str, value: str, *, optional:
         out.append(f"{var}{'?=' if optional else '='}{value}")
     if out != lines and not ctx.no_act:
         atomic_write_text(path, "".join(f"{line}\n" for line in out))
+
+
+def define_substvar(ctx: DhContext, package: str, var: str) -> None:
+    """Make sure VAR is defined in debian/PKG.substvars: `var?=` (empty, optional) unless it already is."""
+    path = Path(f"debian/{package}.substvars")
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    if any(re.match(rf"^{re.escape(var)}[?]?=", line) for line in lines) or ctx.no_act:
+        return
+    atomic_write_text(path, "".join(f"{line}\n" for line in [*lines, f"{var}?="]))
 
 
 def append_lintian_overrides(ctx: DhContext, package: str, entries: list[tuple[str, str]]) -> None:

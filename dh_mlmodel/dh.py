@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import pipeline, risk
-from .debhelper import (DhContext, DhError, addsubstvar, append_lintian_overrides, lintian_supports_brackets,
+from .debhelper import (DhContext, DhError, addsubstvar, append_lintian_overrides, define_substvar, lintian_supports_brackets,
                         run_tool, write_log)
 from .deliver import copyright as copyright_check
 from .deliver import compression, cyclonedx, hubview, md5sums, overrides, signature, spdx, split, substvars
@@ -94,7 +94,7 @@ def plan(ctx: DhContext) -> list[PlannedModel]:
                                                   getattr(m.decl, "pickle_allow", ()))
         for a in accepted:
             ctx.verbose_print(f"{a['file']}: {a['callable']} accepted by debian/mlmodel.yaml ({a['reason']})")
-        downgraded = _check_findings(ctx, findings, warn_only)
+        downgraded = _check_findings(ctx, findings, warn_only, m.name)
         for f in m.findings:
             ctx.warning(f"{m.name}: {f.message}")
         placements = tuple(split.assign(m.name, [(f.artifact.relpath, f.artifact.role, f.artifact.format)
@@ -146,9 +146,14 @@ def _has_own_files(root: Path, package: str) -> bool:
                if p.is_file() or p.is_symlink()) if root.is_dir() else False
 
 
-def _check_findings(ctx: DhContext, findings: list[Finding], warn_only: set[str]) -> tuple[Finding, ...]:
-    """Error findings stop the build unless the maintainer downgraded their tag."""
-    downgraded = []
+def _check_findings(ctx: DhContext, findings: list[Finding], warn_only: set[str], model: str) -> tuple[Finding, ...]:
+    """Error findings stop the build unless the maintainer downgraded their tag.
+
+    Every blocking finding is shown (a scikit-learn pickle imports a dozen
+    classes; stopping at the first hides the rest), then the `pickle-allow:`
+    block that would accept the callables a maintainer may accept.
+    """
+    downgraded, blocking = [], []
     for f in findings:
         if f.severity != "error":
             continue
@@ -157,8 +162,21 @@ def _check_findings(ctx: DhContext, findings: list[Finding], warn_only: set[str]
             ctx.warning(f"{where}: {f.message} ({f.tag}; downgraded by --warn-only)")
             downgraded.append(f)
         else:
-            ctx.error(f"{where}: {f.message} ({f.tag})")
-    return tuple(downgraded)
+            blocking.append(f"{where}: {f.message} ({f.tag})")
+    if not blocking:
+        return tuple(downgraded)
+    # Warnings of the same tags (unlisted classes that look benign) too: one paste clears them all.
+    block = risk.pickle_allow_block(f for f in findings if f.tag not in warn_only)
+    if len(blocking) == 1 and block is None:
+        ctx.error(blocking[0])
+    for line in blocking:
+        ctx.error_line(line)
+    if block:
+        print(f"{ctx.tool}: after reviewing each callable, accept them under model {model} in debian/mlmodel.yaml "
+              "(write the reason):", file=sys.stderr)
+        sys.stderr.write("".join(f"    {line}\n" for line in block.splitlines()))
+    ctx.error(f"{len(blocking)} finding(s) in the files of model {model} stop the build (listed above)"
+              + ("; the pickle-allow block above, with its reason written, goes in debian/mlmodel.yaml" if block else ""))
 
 
 def _check_sections(ctx: DhContext, verdict, placements) -> None:
@@ -188,6 +206,19 @@ def _check_copyright(ctx: DhContext, planned: list[PlannedModel]) -> None:
     missing = copyright_check.uncovered(parsed, [p.removeprefix("./") for p in paths])
     if missing:
         ctx.error("debian/copyright has no Files: paragraph covering " + ", ".join(missing))
+    _check_placeholders(ctx)
+
+
+def _check_placeholders(ctx: DhContext) -> None:
+    """A TODO or unknown licence left in debian/copyright: as `mlmodel lint` judges it (the tag's severity)."""
+    from .lint.tagdata import tag_info
+
+    found = copyright_check.placeholders(Path("debian/copyright").read_text(encoding="utf-8", errors="replace"))
+    if not found:
+        return
+    message = (f"debian/copyright still holds {'; '.join(found)} (mlmodel-copyright-placeholder): declare license: "
+               "and copyright: in debian/mlmodel.yaml and run `mlmodel copyright --update`")
+    (ctx.error if tag_info("mlmodel-copyright-placeholder").severity == "error" else ctx.warning)(message)
 
 
 def _check_training_notices(ctx: DhContext, planned: list[PlannedModel]) -> None:
@@ -242,6 +273,9 @@ def deliver(ctx: DhContext, plans: list[PlannedModel]) -> None:
         for pkg, pairs in substvars.substvars_for(m.name, m.placements, m.verdict.category).items():
             for var, value in pairs if pkg in selected else ():
                 addsubstvar(ctx, pkg, var, value)
+    for pkg in sorted(selected):
+        for var in substvars.DOCUMENTED:
+            define_substvar(ctx, pkg, var)
     brackets = lintian_supports_brackets()
     for pkg in sorted(installed):
         entries = overrides.binary_overrides(installed[pkg], brackets)

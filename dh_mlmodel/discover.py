@@ -16,6 +16,27 @@ from .model import MLModelError
 # Never part of a model: VCS metadata, the packaging itself, build leftovers.
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "debian", ".pc", "__pycache__", ".mlmodel"})
 
+# Never installed either, whatever a declaration excludes (issue #15): VCS control files (lintian:
+# package-contains-vcs-control-file), and the package metadata dh-mlmodel reads as licence evidence
+# (wheel METADATA in *.dist-info, sdist PKG-INFO and *.egg-info, npm package.json).  Provenance reads
+# them where they are, in the source tree or in debian/upstream/ (docs/policy.md, "Where package metadata lives").
+SKIPPED_FILES = frozenset({".gitattributes", ".gitignore", ".gitmodules", ".gitkeep", ".hgignore", ".hgtags",
+                           ".bzrignore", ".cvsignore", "PKG-INFO", "METADATA", "package.json"})
+SKIPPED_DIR_SUFFIXES = (".dist-info", ".egg-info")
+
+
+def never_installed(name: str, is_dir: bool) -> bool:
+    if is_dir:
+        return name in SKIPPED_DIRS or name == "CVS" or name.endswith(SKIPPED_DIR_SUFFIXES)
+    return name in SKIPPED_FILES
+
+
+def never_installed_path(relpath: str) -> bool:
+    """Whether a POSIX path relative to a model directory is one model_files() never returns."""
+    parts = relpath.split("/")
+    return any(never_installed(p, True) for p in parts[:-1]) or never_installed(parts[-1], False)
+
+
 # Directories that hold a model by the layout of their files (used without a declaration).
 MODEL_MARKERS = (
     "*.safetensors", "*.gguf", "*.onnx", "*.tflite", "*.keras", "*.h5", "pytorch_model.bin",
@@ -58,8 +79,8 @@ def model_files(model_dir: Path, exclude: tuple[str, ...] | list[str] = ()) -> l
     real_root = root.resolve()
     found: list[tuple[Path, str]] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-        for name in list(dirnames) + sorted(filenames):
+        dirnames[:] = sorted(d for d in dirnames if not never_installed(d, True))
+        for name in list(dirnames) + sorted(f for f in filenames if not never_installed(f, False)):
             path = Path(dirpath) / name
             relpath = path.relative_to(root).as_posix()
             _check_name(relpath, root)

@@ -412,3 +412,78 @@ def classify(expression: str | None) -> LicenseStatus:
 
 def is_free(expression: str | None) -> bool:
     return classify(expression).status == FREE
+
+
+# ---------------------------------------------------------------- free-text licence strings
+
+# Licence URLs upstreams write into file metadata beside (or instead of) a name.
+_URL_IDS = (
+    (re.compile(r"apache\.org/licenses/license-2\.0"), "Apache-2.0"),
+    (re.compile(r"opensource\.org/licen[cs]es/mit"), "MIT"),
+    (re.compile(r"opensource\.org/licen[cs]es/(bsd-[23]-clause)"), None),
+    (re.compile(r"opensource\.org/licen[cs]es/apache-2\.0"), "Apache-2.0"),
+    (re.compile(r"creativecommons\.org/publicdomain/zero/1\.0"), "CC0-1.0"),
+    (re.compile(r"creativecommons\.org/licenses/((?:by|by-sa|by-nc|by-nd|by-nc-sa|by-nc-nd))/(\d\.\d)"), None),
+    (re.compile(r"gnu\.org/licenses/(a?gpl|lgpl)-(\d(?:\.\d)?)"), None),
+    (re.compile(r"spdx\.org/licenses/([A-Za-z0-9.+-]+?)(?:\.html|\.json)?(?:[/?#]|$)"), None),
+)
+_URL = re.compile(r"<?https?://[^\s<>()\"']+>?")
+
+
+def _from_url(url: str) -> str | None:
+    low = url.lower().strip("<>")
+    for pattern, spdx in _URL_IDS:
+        m = pattern.search(low)
+        if not m:
+            continue
+        if spdx:
+            return spdx
+        if "creativecommons" in pattern.pattern:
+            return f"CC-{m.group(1).upper()}-{m.group(2)}"
+        if "gnu" in pattern.pattern:
+            return spdx_id(f"{m.group(1)}-{m.group(2) if '.' in m.group(2) else m.group(2) + '.0'}")
+        found = spdx_id(m.group(1))
+        if found:
+            return found
+    return None
+
+
+def normalise(raw: str | None) -> str | None:
+    """The SPDX id (or known expression) a free-text licence string names, else None.
+
+    File metadata writes licences as prose: "Apache License 2.0
+    (https://www.apache.org/licenses/LICENSE-2.0)", "MIT https://…", a bare
+    URL.  The name without its URLs and brackets is looked up in the table
+    above (ids, aliases, DEP-5 names); failing that, a URL of a licence's
+    canonical page names it.  A string naming two different licences, or
+    none we know, gives None: the caller keeps the raw string and asks.
+    """
+    if raw is None or not str(raw).strip():
+        return None
+    text = str(raw).strip()
+    if lookup(text) is not None:
+        return lookup(text).spdx
+    status = classify(text)
+    if status.ids and all(lookup(i) is not None for i in status.ids) and not text.lower().startswith("http"):
+        return text
+    urls = _URL.findall(text)
+    name = _URL.sub(" ", text)
+    name = re.sub(r"[()\[\]<>,;:]+", " ", name)
+    name = " ".join(name.split()).strip(" .-")
+    from_name = None
+    if name:
+        row = lookup(name) or lookup(name.replace(" ", "-")) or lookup(re.sub(r"\s+licen[cs]e$", "", name, flags=re.I))
+        from_name = row.spdx if row is not None and row.dep5 is not None else None
+    from_urls = {u for u in (_from_url(u) for u in urls) if u}
+    if from_name and (not from_urls or from_urls == {from_name}):
+        return from_name
+    if not name and len(from_urls) == 1:
+        return from_urls.pop()
+    if from_name is None and len(from_urls) == 1 and not _looks_like_a_name(name):
+        return from_urls.pop()
+    return None
+
+
+def _looks_like_a_name(text: str) -> bool:
+    """Words that could be another licence's name (so a URL beside them does not decide)."""
+    return bool(re.search(r"[A-Za-z]{3,}", re.sub(r"(?i)\b(licen[cs]e|version|v)\b", "", text)))

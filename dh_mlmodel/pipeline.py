@@ -34,6 +34,16 @@ class AnalysedModel:
     verdict: Verdict
     license: str | None  # the licence expression the verdict used
     findings: tuple[Finding, ...]  # provenance findings (conflicts between declaration, card, files)
+    license_evidence: tuple = ()  # provenance.LicenseEvidence: what each source says, the used one first
+
+    @property
+    def settled_license(self) -> str | None:
+        """The licence debian/copyright may state: the used one, unless only package metadata or a
+        LICENSE text names it (they may cover other files; the verdict calls it unclear)."""
+        from .provenance import WEAK_KINDS
+
+        used = next((e for e in self.license_evidence if e.wins), None)
+        return self.license if used is not None and used.kind.split(",")[0] not in WEAK_KINDS else None
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,8 @@ def package_metadata(source_dir: Path, decl) -> list[Path]:
     """The wheel/npm metadata whose licence provenance compares (the same files `mlmodel classify` reads)."""
     from .provenance import find_package_metadata
 
-    return find_package_metadata(*dict.fromkeys([source_dir, source_dir / decl.path]))
+    # debian/upstream/ is where a maintainer keeps upstream metadata that is not in the tarball.
+    return find_package_metadata(*dict.fromkeys([source_dir, source_dir / decl.path, source_dir / "debian/upstream"]))
 
 
 def decide_model(decl, report, profile: str, source_dir: Path = Path(".")):
@@ -111,8 +122,10 @@ def decide_model(decl, report, profile: str, source_dir: Path = Path(".")):
 
 
 def analyse(source_dir: Path, *, policy: str | None = None, require_declaration: bool = False,
-            hash: bool = False, progress: Callable | None = None, md5: bool = False) -> SourceAnalysis:
-    """Discover, inspect and decide every model of a source tree."""
+            hash: bool = False, progress: Callable | None = None, md5: bool = False,
+            identify_texts: bool = False) -> SourceAnalysis:
+    """Discover, inspect and decide every model of a source tree (`identify_texts`: licensecheck on
+    LICENSE files, at the desk only)."""
     source_dir = Path(source_dir)
     declaration = declared_models(source_dir)
     name = source_name(source_dir)
@@ -124,17 +137,18 @@ def analyse(source_dir: Path, *, policy: str | None = None, require_declaration:
         models = [(m.name, Path(m.path), tuple(m.exclude), m, True) for m in declaration.models]
     profile = policy or getattr(declaration, "policy", None) or DEFAULT_PROFILE
     reports = {m[0]: inspect_model(source_dir, m[1], m[2], hash=hash, progress=progress, md5=md5) for m in models}
-    decided = _decide(source_dir, declaration, [(m[0], m[3]) for m in models], reports, profile)
+    decided = _decide(source_dir, declaration, [(m[0], m[3]) for m in models], reports, profile,
+                      identify_texts=identify_texts)
     analysed = []
     for model_name, directory, _exclude, decl, declared in models:
         report = reports[model_name]
         prov, verdict = decided[model_name]
         analysed.append(AnalysedModel(model_name, directory, decl, declared, tuple(report.files), report, verdict,
-                                      prov.license, tuple(prov.findings)))
+                                      prov.license, tuple(prov.findings), prov.license_evidence))
     return SourceAnalysis(name, profile, declaration, tuple(analysed))
 
 
-def _decide(source_dir: Path, declaration, models, reports, profile: str) -> dict:
+def _decide(source_dir: Path, declaration, models, reports, profile: str, *, identify_texts: bool = False) -> dict:
     """model name -> (Provenance, Verdict) under `profile`, from reports already read."""
     if declaration is not None:
         # Together, so a model that names another model of the same source as its base sees its verdict.
@@ -142,7 +156,8 @@ def _decide(source_dir: Path, declaration, models, reports, profile: str) -> dic
 
         return {n: (prov, verdict) for n, (verdict, prov) in
                 decide_models(declaration, lambda d: reports[d.name], profile,
-                              package_metadata=lambda d: package_metadata(source_dir, d)).items()}
+                              package_metadata=lambda d: package_metadata(source_dir, d),
+                              identify_texts=identify_texts).items()}
     return {name: decide_model(decl, reports[name], profile, source_dir) for name, decl in models}
 
 

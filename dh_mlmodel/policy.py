@@ -403,6 +403,7 @@ def decide(provenance: Provenance, profile: str = DEFAULT_PROFILE) -> Verdict:
 def decide_models(declaration: Declaration, report_for: Callable[[ModelDecl], Any], profile: str | None = None, *,
                   base_lookup: BaseLookup | None = None,
                   package_metadata: Callable[[ModelDecl], Iterable[Path]] | None = None,
+                  identify_texts: bool = False,
                   ) -> dict[str, tuple[Verdict, Provenance]]:
     """Verdict and provenance of every model of a declaration, in declaration order.
 
@@ -436,7 +437,8 @@ def decide_models(declaration: Declaration, report_for: Callable[[ModelDecl], An
             if other is not None:
                 visit(other, stack + (m.name,))
         metadata = tuple(package_metadata(m)) if package_metadata is not None else ()
-        prov = merge(m, report_for(m), base_lookup=chain_lookups(sibling, fallback), package_metadata=metadata)
+        prov = merge(m, report_for(m), base_lookup=chain_lookups(sibling, fallback), package_metadata=metadata,
+                     identify_texts=identify_texts)
         done[m.name] = (decide(prov, profile), prov)
 
     for m in declaration.models:

@@ -92,6 +92,7 @@ class Provenance:
     datasets: tuple[DatasetDecl, ...] = ()
     notes: tuple[str, ...] = ()  # how inputs were derived, for the verdict's reasons
     findings: tuple[Finding, ...] = ()
+    license_evidence: tuple["LicenseEvidence", ...] = ()  # every source, in precedence order
 
     def inputs(self) -> dict[str, Any]:
         """The table inputs as plain data (Verdict.inputs, JSON output)."""
@@ -114,28 +115,101 @@ class _Claim:
 
     source: str
     expression: str
+    kind: str = "declaration"  # declaration | model card | in-file metadata | licence text, … | package metadata
+    raw: str = ""  # what the source says, as it says it (in-file strings before normalising)
 
 
-def _license_claims(decl: ModelDecl, report: Any, package_licenses: Iterable[tuple[str, str]]) -> list[_Claim]:
-    """Every licence the sources state, declaration first, then card, files, packages."""
-    claims = []
+@dataclass(frozen=True)
+class LicenseEvidence:
+    """What one source says about the licence, for `classify` and init's TODO."""
+
+    source: str  # "declaration", "model card", a file path
+    kind: str
+    raw: str  # as written there (escaped when it could break a line)
+    expression: str | None  # the SPDX expression it maps to; None when it maps to none
+    status: str  # free | non-free | unclear of that expression
+    wins: bool = False  # the one the verdict uses
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "kind": self.kind, "raw": self.raw, "expression": self.expression,
+                "status": self.status, "wins": self.wins}
+
+    def line(self) -> str:
+        if self.raw == REFUSED:
+            return f"{_show(self.source)} ({self.kind}): {REFUSED}"
+        said = self.expression or "no licence we can map"
+        shown = f"{_show(self.raw)!r} -> {said}" if self.raw and self.raw != self.expression else said
+        return f"{_show(self.source)} ({self.kind}): {shown}" if self.source != self.kind else f"{self.kind}: {shown}"
+
+
+REFUSED = "(refused: it holds a control character)"
+
+# Sources that name a licence but never decide it alone (they may cover other files than the weights).
+WEAK_KINDS = ("package metadata", "licence text")
+
+
+def _license_claims(decl: ModelDecl, report: Any, package_licenses: Iterable[tuple[str, str]],
+                    texts: Iterable[tuple[str, str | None, str]] = ()) -> tuple[list[_Claim], list[_Claim]]:
+    """(claims, unmapped): every licence the sources state, in precedence order (declaration, card,
+    in-file metadata, LICENSE text, package metadata), and the in-file strings no licence id matches."""
+    claims, unmapped = [], []
     if decl.license:
-        claims.append(_Claim("declaration", decl.license))
+        claims.append(_Claim("declaration", decl.license, "declaration", decl.license))
     card = getattr(report, "card", None)
     if card is not None and card.license:
         text = card.license
         if text.lower() == "other" and card.license_name:
             text = f"LicenseRef-{card.license_name}" if re.match(r"[A-Za-z0-9.-]+\Z", card.license_name) else "other"
-        claims.append(_Claim("model card", text))
+        claims.append(_Claim("model card", text, "model card", card.license))
     for facts in _files(report):
         lic = facts.metadata.get("license")
         if isinstance(lic, str) and lic.strip() and facts.artifact.format != "model-card":
-            claims.append(_Claim(facts.artifact.relpath, lic))
+            # Hostile values: one that could break a line is kept only escaped, which no id matches.
+            raw = REFUSED if unsafe_char(lic) else lic.strip()
+            spdx = licenses.normalise(raw) if not unsafe_char(lic) else None
+            (claims if spdx else unmapped).append(_Claim(facts.artifact.relpath, spdx or raw, "in-file metadata", raw))
+    for source, spdx, said in texts:
+        if spdx:
+            claims.append(_Claim(source, spdx, "licence text, licensecheck", said))
     for source, text in package_licenses:
-        claims.append(_Claim(source, text))
-    # Card and file values are hostile: one that could break a line of debian/copyright is kept only
-    # in escaped form, which no licence id matches (so it is `unclear`).
-    return [_Claim(c.source, safe_field_value(c.expression)) if unsafe_char(c.expression) else c for c in claims]
+        name = source.removesuffix(PACKAGE_SOURCE_SUFFIX)
+        claims.append(_Claim(name + PACKAGE_SOURCE_SUFFIX, text, "package metadata", text))
+    # A value that could break a line is kept only escaped (no licence id matches it, so it is `unclear`),
+    # and the evidence shows that it was refused, not the value.
+    claims = [_Claim(c.source, safe_field_value(c.expression), c.kind, REFUSED) if unsafe_char(c.expression) else c
+              for c in claims]
+    return claims, unmapped
+
+
+def _evidence(claims: list[_Claim], unmapped: list[_Claim], texts) -> tuple[LicenseEvidence, ...]:
+    out = []
+    for i, c in enumerate(claims):
+        refused = c.raw == REFUSED
+        out.append(LicenseEvidence(c.source.removesuffix(PACKAGE_SOURCE_SUFFIX), c.kind, c.raw or c.expression,
+                                   None if refused else c.expression, licenses.classify(c.expression).status,
+                                   wins=i == 0))
+    out += [LicenseEvidence(c.source, c.kind, c.raw, None, licenses.UNCLEAR) for c in unmapped]
+    out += [LicenseEvidence(source, "licence text", said, None, licenses.UNCLEAR) for source, spdx, said in texts
+            if not spdx]
+    return tuple(out)
+
+
+def _unmapped_findings(unmapped: list[_Claim], chosen: _Claim | None) -> list[Finding]:
+    from .lint.tagdata import tag_info
+
+    used = f"the {_show(chosen.source)}'s {_show(chosen.expression)} is used" if chosen else "no licence is used"
+    return [Finding("mlmodel-license-unmapped", tag_info("mlmodel-license-unmapped").severity,
+                    f"{_show(c.source)} names the licence {_show(c.raw)!r}, which the licence table cannot map; "
+                    f"{used} (if the file means another licence, correct license: in debian/mlmodel.yaml)",
+                    path=c.source) for c in unmapped]
+
+
+def license_texts(report: Any) -> list[tuple[str, str | None, str]]:
+    """(path, SPDX or None, what licensecheck said) for each licence file of the model directory."""
+    from . import licensetext
+
+    return [(f.artifact.relpath, *licensetext.identify(f.artifact.path)) for f in _files(report)
+            if f.artifact.role == "license" and f.artifact.path.is_file()]
 
 
 def _same_license(a: str, b: str) -> bool:
@@ -154,7 +228,8 @@ def _license_findings(claims: list[_Claim]) -> list[Finding]:
         if not _same_license(chosen.expression, other.expression):
             out.append(Finding(
                 "mlmodel-license-mismatch", "warning",
-                f"licence {_show(other.expression)} in {_show(other.source)} differs from "
+                f"licence {_show(other.expression if other.raw == REFUSED else other.raw or other.expression)} "
+                f"in {_show(other.source)} differs from "
                 f"{_show(chosen.expression)} in the {_show(chosen.source)}, which is the one used",
                 path=other.source if other.source not in ("declaration", "model card") else ""))
     return out
@@ -432,7 +507,7 @@ def find_package_metadata(*directories: Path) -> list[Path]:
     out = []
     for d in directories:
         d = Path(d)
-        for name in ("PKG-INFO", "package.json"):
+        for name in ("PKG-INFO", "package.json", "METADATA"):
             if (d / name).is_file():
                 out.append(d / name)
         out += sorted(p for p in d.glob("*.dist-info/METADATA") if p.is_file())
@@ -442,22 +517,33 @@ def find_package_metadata(*directories: Path) -> list[Path]:
 # ---------------------------------------------------------------- merge
 
 def merge(decl: ModelDecl, report: Any = None, *, base_lookup: BaseLookup | None = None,
-          package_metadata: Iterable[Path] = ()) -> Provenance:
+          package_metadata: Iterable[Path] = (), identify_texts: bool = False) -> Provenance:
     """Provenance of one model: the declaration, checked against the card, the files and the package.
 
     `report` is the ModelReport of inspect_model_dir (None: declaration only).
     `base_lookup` resolves declared bases (see the module docstring);
-    `package_metadata` are METADATA / PKG-INFO / package.json files to read.
+    `package_metadata` are METADATA / PKG-INFO / package.json files to read;
+    `identify_texts` runs licensecheck on the model's LICENSE files (at the
+    desk: classify, init, copyright; a build never depends on it).
     """
     pkg_claims = []
     for p in package_metadata:
         lic = package_license(p)
         if lic:
             pkg_claims.append((f"{p.name}{PACKAGE_SOURCE_SUFFIX}", lic))
-    claims = _license_claims(decl, report, pkg_claims)
-    findings = _license_findings(claims)
+    texts = license_texts(report) if identify_texts and report is not None else []
+    claims, unmapped = _license_claims(decl, report, pkg_claims, texts)
+    findings = _license_findings(claims) + _unmapped_findings(unmapped, claims[0] if claims else None)
     notes: list[str] = []
-    if claims:
+    if claims and claims[0].kind.startswith("licence text"):
+        chosen = claims[0]
+        status = licenses.LicenseStatus(chosen.expression, licenses.UNCLEAR,
+                                        f"only the text of {_show(chosen.source)} names a licence "
+                                        f"({_show(chosen.expression)}, by licensecheck), which may cover other files "
+                                        "than the weights; declare license:")
+        license, license_source = chosen.expression, chosen.source
+        notes.append(f"licence not declared; {chosen.source} reads as {chosen.expression}")
+    elif claims:
         chosen = claims[0]
         status = licenses.classify(chosen.expression)
         license, license_source = chosen.expression, chosen.source
@@ -494,4 +580,5 @@ def merge(decl: ModelDecl, report: Any = None, *, base_lookup: BaseLookup | None
         C_upstream_fine_tunes=fine_tunes, R=decl.reproducible, B=tuple(bases),
         B_replaceable=bool(bases) and all(b.replaceable for b in bases), G=G, datasets=datasets,
         notes=tuple(notes + d_notes + c_notes + g_notes), findings=tuple(findings),
+        license_evidence=_evidence(claims, unmapped, texts),
     )

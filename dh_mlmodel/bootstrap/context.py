@@ -98,8 +98,11 @@ def template_context(plan: InitPlan, *, maintainer: str, epoch: int, origin: str
         "model": {
             "name": plan.source, "exclude": list(plan.exclude), "upstream_url": plan.upstream_url,
             "license": {"text": plan.license.text, "source": plan.license.source} if plan.license else None,
-            "license_note": license_note,
+            "license_note": license_note, "license_sources": list(plan.license_sources),
             "datasets": [{"text": d.text, "source": d.source} for d in plan.datasets],
             "bases": [{"text": b.text, "source": b.source} for b in plan.bases],
+            # (indent, text): the comment filter would strip the YAML indentation
+            "pickle_allow": [(len(line) - len(line.lstrip()), line.lstrip())
+                             for line in (plan.pickle_allow or "").splitlines()],
         },
     }

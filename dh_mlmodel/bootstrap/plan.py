@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import licenses, policy, provenance
+from .. import licenses, policy, provenance, risk
 from ..declaration import DEFAULT_PROFILE, ModelDecl, unsafe_char
 from ..deliver import split
 from ..formats import modelcard
@@ -92,6 +92,8 @@ class InitPlan:
     watch: watches.Watch | None = None  # what debian/watch follows
     notes: tuple[str, ...] = ()  # refused or doubtful values, said to the user
     findings: tuple[Finding, ...] = ()  # inspection errors dh_mlmodel will stop on, provenance warnings
+    pickle_allow: str | None = None  # the pickle-allow block dh_mlmodel will ask for (risk.pickle_allow_block)
+    license_sources: tuple[str, ...] = ()  # what each licence source says (provenance.LicenseEvidence.line)
 
     @property
     def version(self) -> str:
@@ -239,6 +241,15 @@ def provisional_verdict(name: str, license: Value | None, exclude: tuple[str, ..
     return policy.decide(provenance.merge(decl, report), DEFAULT_PROFILE)
 
 
+def license_sources(name: str, exclude: tuple[str, ...], report: Any) -> tuple[str, ...]:
+    """One line per licence source (card, in-file, LICENSE text, package metadata) of an undeclared model,
+    the one `classify` would use first; the same lines `mlmodel classify` prints."""
+    directory = Path(getattr(report, "path", "."))
+    prov = provenance.merge(ModelDecl(name=name, path=".", exclude=exclude), report, identify_texts=True,
+                            package_metadata=provenance.find_package_metadata(directory))
+    return tuple(e.line() + (" (used first)" if e.wins else "") for e in prov.license_evidence)
+
+
 def make_plan(report: Any, *, name: str | None = None, version: str | None = None, epoch: int,
               fallback_name: str, upstream_url: str | None = None) -> InitPlan:
     """The plan for the model `report` describes; `fallback_name` is the directory or file name."""
@@ -285,6 +296,8 @@ def make_plan(report: Any, *, name: str | None = None, version: str | None = Non
         exclude=exclude, license=license, datasets=datasets, bases=bases, hub_id=hub, upstream_url=upstream_url,
         formats=formats, pipeline_tag=_word(pipeline_tag), architecture=_word(architecture), watch=watch,
         notes=tuple(notes), findings=errors + tuple(verdict.findings),
+        pickle_allow=risk.pickle_allow_block(f for facts in files for f in facts.findings),
+        license_sources=license_sources(source, exclude, report),
     )
 
 

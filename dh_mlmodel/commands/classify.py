@@ -73,7 +73,8 @@ def decide_under(source: Path, profiles: tuple[str | None, ...],
     for profile in profiles:
         results = decide_models(declaration, report_for, profile,
                                 base_lookup=record_lookup(record_roots) if record_roots is not None else None,
-                                package_metadata=lambda m: pipeline.package_metadata(source, m))
+                                package_metadata=lambda m: pipeline.package_metadata(source, m),
+                                identify_texts=True)
         out[profile] = [results[m.name] for m in declaration.models]
     return out
 
@@ -91,6 +92,7 @@ def to_json(results: list[tuple[Verdict, Provenance]], every: list[dict] | None 
     for i, (verdict, prov) in enumerate(results):
         entry = verdict.to_json()
         entry["findings"] = [f.to_json() for f in prov.findings + verdict.findings]
+        entry["license_sources"] = [e.to_json() for e in prov.license_evidence]
         if every is not None:
             entry["profiles"] = every[i]
         models.append(entry)
@@ -103,6 +105,9 @@ def _print_text(results: list[tuple[Verdict, Provenance]], every: list[dict] | N
         print(f"{verdict.model}: {placed} ({verdict.profile}, rule {verdict.rule})")
         for reason in verdict.reasons:
             print(f"  {reason}")
+        print("  licence sources:" + ("" if prov.license_evidence else " none (declare license:)"))
+        for e in prov.license_evidence:
+            print(f"    {e.line()}{' (used)' if e.wins else ''}".replace("\n", "\\n"))
         findings: tuple[Finding, ...] = prov.findings + verdict.findings
         for f in findings:
             where = f" [{f.path}]" if f.path else ""

@@ -19,16 +19,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    tree = pipeline.analyse(args.source_dir, policy=args.policy, require_declaration=True)
-    models = [_with_training_notices(
+    tree = pipeline.analyse(args.source_dir, policy=args.policy, require_declaration=True, identify_texts=True)
+    models = [_with_evidence(_with_training_notices(
         dep5gen.model_copyright(m.decl, m.directory.as_posix(), [f.artifact.relpath for f in m.files],
-                                m.verdict, m.license, args.source_dir / m.directory), m) for m in tree.models]
+                                m.verdict, m.settled_license, args.source_dir / m.directory), m), m)
+              for m in tree.models]
     path = args.source_dir / "debian/copyright"
     existing = dep5gen.read_text_exact(path)
     upstream = next((m.decl.upstream.url for m in tree.models if m.decl.upstream.url), None)
     merged = dep5gen.merge_copyright(existing, models, dep5gen.header_stanza(tree.source_name, upstream))
     dep5gen.check_parses(merged, path)
     return print_or_write(path, existing, merged, args.update, f"{len(models)} model stanza(s)")
+
+
+def _with_evidence(stanza: dep5gen.ModelCopyright, m) -> dep5gen.ModelCopyright:
+    """While the licence is a TODO, the comment says what each source says (none of them is used yet)."""
+    if m.settled_license is not None or not m.license_evidence:
+        return stanza
+    lines = ["TODO: declare license: in debian/mlmodel.yaml; what the sources say (none decides alone):"]
+    lines += [f"  {e.line()}" for e in m.license_evidence]
+    return dataclasses.replace(stanza, comment=stanza.comment + tuple(lines))
 
 
 def _with_training_notices(stanza: dep5gen.ModelCopyright, m) -> dep5gen.ModelCopyright:

@@ -80,6 +80,8 @@ def _print_table(rows: list[tuple[str, ArtifactFacts]], reports: list[ModelRepor
     for report in reports:
         if report.card is not None:
             card = {k: v for k, v in report.card.to_json().items() if v}
+            if not card:  # a README without front matter says nothing a maintainer can use
+                continue
             print(f"model card of {report.path}: {json.dumps(card, ensure_ascii=False)}")
 
 

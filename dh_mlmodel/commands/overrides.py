@@ -7,6 +7,7 @@ from pathlib import Path
 from .. import pipeline
 from ..debhelper import lintian_supports_brackets
 from ..deliver import overrides
+from ..model import MLModelError
 from ._output import print_or_write
 
 HELP = "write debian/source/lintian-overrides for source tags that fire on model files"
@@ -18,6 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.update and not (args.source_dir / "debian").is_dir():
+        # Writing debian/source/ into a tree that is not a package yet would hide a wrong SOURCE_DIR.
+        raise MLModelError(args.source_dir, "no debian/ directory (run `mlmodel init` first, or give the source tree)")
     tree = pipeline.analyse(args.source_dir)
     paths = [(m.directory / f.artifact.relpath).as_posix().removeprefix("./") for m in tree.models for f in m.files]
     generated = overrides.source_overrides(args.source_dir, paths, lintian_supports_brackets())

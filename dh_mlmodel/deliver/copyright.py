@@ -169,11 +169,17 @@ def files_stanza(m: ModelCopyright) -> str:
     return para.dump().rstrip("\n") + "\n"
 
 
-def license_stanza(name: str, text: str | None) -> str:
+LICENSE_MARK = f"{MANAGED_MARK}: the text of a licence its model paragraphs name"
+
+
+def license_stanza(name: str, text: str | None, managed: bool = True) -> str:
+    """A standalone License: paragraph, marked as ours (copyright-format 1.0 allows Comment: there)."""
     body = text if text is not None else (f"TODO: the full text of {name}: no copy was found in "
                                           "/usr/share/common-licenses or in the model directory.")
     lines = body.splitlines()
     para = dep5.LicenseParagraph.create(dep5.License(name, "\n".join(line.rstrip() or "." for line in lines)))
+    if managed:
+        para.comment = f"{LICENSE_MARK}; `mlmodel copyright --update` rewrites or removes this paragraph."
     return para.dump().rstrip("\n") + "\n"
 
 
@@ -207,15 +213,39 @@ def _fields(chunk: str) -> dict:
 
 
 def _is_managed(chunk: str, model: str | None = None) -> bool:
+    """A Files: paragraph we wrote (for MODEL, or for any model)."""
     comment = _fields(chunk).get("Comment", "")
-    if MANAGED_MARK not in comment:
+    if MANAGED_MARK not in comment or LICENSE_MARK in comment:
         return False
     return model is None or f"for model {model};" in comment
 
 
+def _managed_model(chunk: str) -> str | None:
+    m = re.search(r"for model (\S+);", _fields(chunk).get("Comment", "")) if _is_managed(chunk) else None
+    return m.group(1) if m else None
+
+
+def _our_license(chunk: str) -> str | None:
+    """The licence name of a standalone License: paragraph we wrote, else None.
+
+    Marked ones carry LICENSE_MARK; a TODO paragraph of an older init or
+    update (written before the mark) is recognised by being exactly our text.
+    """
+    fields = _fields(chunk)
+    if not fields or "Files" in fields or "Format" in fields or "License" not in fields:
+        return None
+    name = fields["License"].partition("\n")[0].strip()
+    if LICENSE_MARK in fields.get("Comment", ""):
+        return name
+    normalised = chunk.replace("\r\n", "\n").strip("\n") + "\n"
+    return name if normalised == license_stanza(name, None, managed=False) else None
+
+
 def _defines_license(chunks: list[str], name: str) -> bool:
-    """Some paragraph already gives NAME's text (standalone License paragraph or Files paragraph with text)."""
+    """Some human paragraph already gives NAME's text (standalone License paragraph or Files paragraph with text)."""
     for chunk in chunks:
+        if _our_license(chunk) is not None:
+            continue
         lic = _fields(chunk).get("License", "")
         first, _, rest = lic.partition("\n")
         if first.strip() == name and rest.strip():
@@ -292,6 +322,10 @@ def merge_copyright(existing: str | None, models: list[ModelCopyright], header: 
         chunks, paras = [header], [0]
     disclaimer = [m.non_main for m in models if m.non_main]
     chunks[paras[0]] = _with_disclaimer(chunks[paras[0]], disclaimer, eol)
+    names = {m.name for m in models}
+    # The paragraphs we wrote for a model no longer declared go.
+    chunks = _drop(chunks, [i for i in paras[1:] if _is_managed(chunks[i]) and _managed_model(chunks[i]) not in names])
+    paras = [i for i, c in enumerate(chunks) if c.strip()]
     for m in models:
         stanza = ours(files_stanza(m))
         managed = [i for i in paras if _is_managed(chunks[i], m.name)]
@@ -304,11 +338,82 @@ def merge_copyright(existing: str | None, models: list[ModelCopyright], header: 
         at = star[0] if star else paras[0]
         chunks[at:at + 1] = [_ended(chunks[at], eol), eol, stanza]
         paras = [i for i, c in enumerate(chunks) if c.strip()]
-    for name, text in sorted({(m.license, m.license_text) for m in models if " " not in m.license}):
-        if not _defines_license(chunks, name):
+    return _merge_license_texts(chunks, models, eol, ours)
+
+
+def _named_by_humans(chunks: list[str]) -> set[str]:
+    """Licence names the paragraphs we did not write use without giving the text (init's `Files: debian/*`)."""
+    out = set()
+    for chunk in chunks:
+        fields = _fields(chunk)
+        if "Files" not in fields or _is_managed(chunk):
+            continue
+        first, _, body = fields.get("License", "").partition("\n")
+        if not body.strip():
+            out |= {w for w in re.split(r"[\s,()]+", first) if w and w.lower() not in ("and", "or", "with")}
+    return out
+
+
+def _merge_license_texts(chunks: list[str], models: list[ModelCopyright], eol: str, ours) -> str:
+    """Our standalone License: paragraphs: one per licence a model paragraph (or a human paragraph
+    without the text) names, unless a human paragraph gives that text; the rest go."""
+    wanted = dict(sorted({(m.license, m.license_text) for m in models if " " not in m.license}))
+    kept_for_humans = _named_by_humans(chunks)
+    placed, drop = set(), []
+    for i, chunk in enumerate(chunks):
+        name = _our_license(chunk)
+        if name is None:
+            continue
+        if name in placed or _defines_license(chunks, name):
+            drop.append(i)
+        elif name in wanted:
+            if wanted[name] is not None or _TODO.search(_fields(chunk).get("License", "")):
+                chunks[i] = ours(license_stanza(name, wanted[name]))
+            # else: we have no copy of the text and the maintainer pasted one into our paragraph: kept.
+            placed.add(name)
+        elif name in kept_for_humans:
+            placed.add(name)
+        else:
+            drop.append(i)
+    chunks = _drop(chunks, drop)
+    for name, text in wanted.items():
+        if name not in placed and not _defines_license(chunks, name):
             chunks[-1] = _ended(chunks[-1], eol) if chunks[-1].strip() else chunks[-1]
             chunks += [eol, ours(license_stanza(name, text))]
     return "".join(chunks)
+
+
+def _drop(chunks: list[str], indices: list[int]) -> list[str]:
+    """CHUNKS without the paragraphs at INDICES, each with the separator before it."""
+    gone = set(indices) | {i - 1 for i in indices if i > 0 and not chunks[i - 1].strip()}
+    return [c for i, c in enumerate(chunks) if i not in gone]
+
+
+# -- placeholders left in a finished file (mlmodel-copyright-placeholder) ------------------
+
+_UNKNOWN_NAMES = frozenset({"unknown", "noassertion", "other", "none"})
+_TODO = re.compile(r"\bTODO\b", re.IGNORECASE)
+
+
+def placeholders(text: str) -> list[str]:
+    """What still stands in for a licence or holder in a DEP-5 file: a TODO in a License: or
+    Copyright: field, or a licence named `unknown`/`NOASSERTION`/`other`.  [] when there is none
+    or the file is not machine-readable (another check says so)."""
+    chunks = [c for c in split_paragraphs(text) if c.strip()]
+    if not chunks or "Format" not in _fields(chunks[0]):
+        return []
+    out = []
+    for chunk in chunks[1:]:
+        fields = _fields(chunk)
+        first, _, body = fields.get("License", "").partition("\n")
+        names = [w for w in re.split(r"[\s,()]+", first) if w and w.lower() not in ("and", "or", "with")]
+        if _TODO.search(first) or any(w.lower() in _UNKNOWN_NAMES for w in names):
+            out.append(f"License: {first.strip()}")
+        elif _TODO.search(body):
+            out.append(f"License: {first.strip()} (its text is a TODO)")
+        if _TODO.search(fields.get("Copyright", "")):
+            out.append(f"Copyright: {' '.join(fields['Copyright'].split())}")
+    return out
 
 
 # -- from the pipeline's results to stanzas -------------------------------------------------

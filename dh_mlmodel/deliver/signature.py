@@ -283,6 +283,9 @@ def _check_coverage(where: str, signed: Mapping[str, str], shipped: Mapping[str,
     for path in sorted(set(elsewhere) & set(signed)):
         if elsewhere[path] != signed[path]:
             raise _fail(path, f"sha256 differs from the one signed in {where}")
-    missing = sorted(set(signed) - set(shipped) - set(elsewhere))
+    from ..discover import never_installed_path
+
+    # VCS files and package metadata are never installed (discover): signed or not, they are not missing.
+    missing = sorted(p for p in set(signed) - set(shipped) - set(elsewhere) if not never_installed_path(p))
     if missing:
         raise _fail(missing[0], f"signed in {where} but not installed ({len(missing)} such file(s))")

@@ -13,6 +13,10 @@ from typing import Iterable
 
 from .split import Placement
 
+# The variables man/dh_mlmodel.1 documents: each is defined (empty where nothing applies) for every
+# package dh_mlmodel acts on, so a control file naming one in any package gets no dpkg-gencontrol warning.
+DOCUMENTED = ("mlmodel:Category", "mlmodel:Depends", "mlmodel:Provides")
+
 # A package carrying these roles needs the packages carrying the roles listed.
 NEEDS = {"weights": ("tokenizer", "config", "code")}
 

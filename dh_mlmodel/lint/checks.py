@@ -377,7 +377,10 @@ def copyright_checks(scan: PackageScan) -> list[Hint]:
         return [Hint("mlmodel-copyright-not-machine-readable", scan.package, pointer=where)]
     except (ValueError, dep5.Error) as exc:
         return [Hint("mlmodel-copyright-not-machine-readable", scan.package, pointer=where, note=_one_line(str(exc)))]
-    out = []
+    from ..deliver.copyright import placeholders
+
+    out = [Hint("mlmodel-copyright-placeholder", scan.package, pointer=where, note=_one_line(p))
+           for p in placeholders(scan.copyright)]
     for _, record in _records(scan):
         for entry in record.get("files", []):
             source = entry.get("source") if isinstance(entry, dict) else None

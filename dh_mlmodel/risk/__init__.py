@@ -23,7 +23,7 @@ OTHER_CHECKS = (keras.check, savedmodel.check, unopened.check, remote_code.check
 
 SCANNER_READY = True
 
-__all__ = ["assess", "scan_file", "apply_allowlist", "RiskError", "SCANNER_READY", "ACCEPTABLE_TAGS"]
+__all__ = ["assess", "scan_file", "apply_allowlist", "pickle_allow_block", "RiskError", "SCANNER_READY", "ACCEPTABLE_TAGS"]
 
 # Import findings a maintainer may accept per file and callable.
 ACCEPTABLE_TAGS = frozenset({"pickle-imports-unlisted-callable", "pickle-imports-dangerous-callable",
@@ -86,6 +86,38 @@ def apply_allowlist(findings: Iterable[Finding], pickle_allow: Iterable[Any]) ->
         if record not in accepted:
             accepted.append(record)
     return kept, accepted
+
+
+_DECLARABLE = re.compile(r"[A-Za-z_][\w.]*\.[A-Za-z_*][\w*]*\Z")  # what the declaration loader accepts
+PICKLE_ALLOW_TODO = "TODO: why loading these is safe (which library versions you checked them against)"
+
+
+def pickle_allow_block(findings: Iterable[Finding]) -> str | None:
+    """The `pickle-allow:` entries (YAML, for a models[] item) that would accept FINDINGS' callables.
+
+    One entry per file, every callable that blocked, `reason: null` with a
+    TODO (the loader refuses null, so the block does nothing until a human
+    writes why).  Never a dangerous callable (those are for a human to name,
+    exactly), never a name the loader would refuse; file names and callables
+    come from hostile files, so both are written as JSON strings (valid YAML,
+    one line) and a file name's glob characters are bracketed.
+    """
+    import json
+
+    by_file: dict[str, set[str]] = {}
+    for f in findings:
+        name = finding_callable(f)
+        if name and f.tag != "pickle-imports-dangerous-callable" and _DECLARABLE.match(name) and f.path:
+            by_file.setdefault(f.path, set()).add(name)
+    if not by_file:
+        return None
+    lines = ["pickle-allow:"]
+    for path, names in sorted(by_file.items()):
+        glob = re.sub(r"([*?\[])", r"[\1]", path)
+        lines += [f"  - file: {json.dumps(glob)}",
+                  "    callables: [" + ", ".join(json.dumps(n) for n in sorted(names)) + "]",
+                  f"    reason: null  # {PICKLE_ALLOW_TODO}"]
+    return "\n".join(lines) + "\n"
 
 
 def _accepts(patterns: tuple[str, ...], name: str, tag: str) -> bool:

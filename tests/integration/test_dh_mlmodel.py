@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -202,10 +203,33 @@ def test_pickle_imports_stop_the_build(demo_source):
     assert not any((demo_source / "debian" / p).exists() for p in PACKAGES)
 
 
+TWO_CALLABLES = (b"\x80\x02csklearn.linear_model._logistic\nLogisticRegression\n)\x81}b"
+                 b"csklearn.preprocessing._data\nStandardScaler\n)\x81}b\x86.")
+
+
+def test_blocking_pickle_lists_every_callable_and_the_block(demo_source):
+    """Issue #15: every callable that blocks, and a pickle-allow block ready to paste (reason to fill)."""
+    (demo_source / "model/model.pkl").write_bytes(TWO_CALLABLES)
+    proc = dh_mlmodel(demo_source)
+    assert proc.returncode == 255 and "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("dh_mlmodel: error: ")]
+    assert any("LogisticRegression" in line for line in errors[:-1])
+    assert any("StandardScaler" in line for line in errors[:-1])
+    assert "debian/mlmodel.yaml" in errors[-1] and "2 " in errors[-1]
+    block = proc.stderr[proc.stderr.index("    pickle-allow:"):].split("dh_mlmodel: error:")[0]
+    decl = demo_source / "debian/mlmodel.yaml"
+    filled = re.sub(r"reason: null .*", "reason: reviewed; scikit-learn is packaged in Debian", block)
+    decl.write_text(decl.read_text() + filled)
+    proc = dh_mlmodel(demo_source)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_declared_pickle_allow_is_recorded(demo_source):
     (demo_source / "model/model.pkl").write_bytes(UNLISTED_PICKLE)
     proc = dh_mlmodel(demo_source)
-    assert_one_error_line(proc, "model.pkl", "sklearn.tree._classes.DecisionTreeClassifier")
+    assert proc.returncode == 255
+    assert "sklearn.tree._classes.DecisionTreeClassifier" in proc.stderr.splitlines()[0]
+    assert '      callables: ["sklearn.tree._classes.DecisionTreeClassifier"]' in proc.stderr
     decl = demo_source / "debian/mlmodel.yaml"
     decl.write_text(decl.read_text() + "    pickle-allow:\n      - file: model.pkl\n"
                     "        callables: [sklearn.tree._classes.DecisionTreeClassifier]\n"
@@ -228,3 +252,53 @@ def test_build_sees_the_wheel_licence_as_classify_does(demo_source):
     classify = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "classify", "--json", str(demo_source)],
                               capture_output=True, text=True, env=intree_env({"PYTHONPATH": str(TOP)}))
     assert "PKG-INFO" in classify.stdout and "Apache-2.0" in classify.stdout
+
+
+@pytest.mark.parametrize("old,new,shown", [
+    ("License: CC0-1.0\nComment: Managed", "License: TODO-unknown-licence\nComment: Managed",
+     "License: TODO-unknown-licence"),
+    ("Files: model/*\nCopyright: 2026 dh-mlmodel developers", "Files: model/*\nCopyright: TODO: the holders",
+     "Copyright: TODO: the holders"),
+    ("Files: model/*\nCopyright: 2026 dh-mlmodel developers\nLicense: CC0-1.0",
+     "Files: model/*\nCopyright: 2026 dh-mlmodel developers\nLicense: unknown", "License: unknown"),
+])
+def test_placeholder_left_in_copyright_fails(demo_source, old, new, shown):
+    """Issue #15: a TODO or unknown licence init left in debian/copyright stops the build, in one line."""
+    path = demo_source / "debian/copyright"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    proc = dh_mlmodel(demo_source)
+    assert_one_error_line(proc, "debian/copyright", shown, "mlmodel copyright --update")
+    assert installed_packages(demo_source) == set()
+
+
+EVIDENCE_AND_VCS = {".gitattributes": "*.safetensors filter=lfs diff=lfs merge=lfs -text\n", ".gitignore": "*.tmp\n",
+                    "sub/.gitkeep": "", "PKG-INFO": "Metadata-Version: 2.1\nName: demo-embed\nLicense: CC0-1.0\n",
+                    "package.json": '{"name": "demo-embed", "license": "CC0-1.0"}\n',
+                    "METADATA": "Metadata-Version: 2.1\nName: demo-embed\nLicense: CC0-1.0\n",
+                    "demo_embed-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: demo-embed\nLicense: CC0-1.0\n",
+                    "demo_embed-1.0.dist-info/RECORD": "x,,\n"}
+
+
+def test_package_metadata_and_vcs_files_are_never_installed(demo_source):
+    """Issue #15: whatever the declaration excludes, dh_mlmodel installs neither VCS control files
+    (lintian: package-contains-vcs-control-file) nor the package metadata read as licence evidence."""
+    for rel, text in EVIDENCE_AND_VCS.items():
+        (demo_source / "model" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (demo_source / "model" / rel).write_text(text)
+    proc = dh_mlmodel(demo_source)
+    assert proc.returncode == 0, proc.stderr
+    installed = {p.relative_to(demo_source / "debian").as_posix() for p in (demo_source / "debian").rglob("*")
+                 if p.is_file() and "/usr/share/mlmodel/" in p.as_posix()}
+    for rel in EVIDENCE_AND_VCS:
+        assert not any(i.endswith("/" + rel) for i in installed), (rel, sorted(installed))
+    assert any(i.endswith("/model.safetensors") for i in installed)
+
+
+def test_package_metadata_in_debian_upstream_is_evidence(demo_source):
+    (demo_source / "debian/upstream").mkdir(exist_ok=True)
+    (demo_source / "debian/upstream/METADATA").write_text("Metadata-Version: 2.1\nName: demo-embed\nLicense: Apache-2.0\n")
+    proc = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "classify", str(demo_source)],
+                          capture_output=True, text=True, env=intree_env({"PYTHONPATH": str(TOP)}))
+    assert "METADATA (package metadata): Apache-2.0" in proc.stdout, proc.stdout

@@ -19,9 +19,11 @@ pytestmark = [pytest.mark.integration, needs_debhelper]
 MODEL = "usr/share/mlmodel/demo-embed"
 LFS = ("version https://git-lfs.github.com/spec/v1\n"
        "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n")
+# dh_mlmodel never installs a VCS file (issue #15), so the planted one is copied in by hand after it.
 RULES_TAIL = """
 override_dh_mlmodel:
 \tdh_mlmodel --warn-only=lfs-pointer-instead-of-model,malformed-model-file --section-check=warn
+\tinstall -m 0644 model/.gitattributes debian/demo-embed/usr/share/mlmodel/demo-embed/.gitattributes
 """
 
 

@@ -357,3 +357,16 @@ def test_section_stricter_than_needed(tmp_path):
     found = tags(clean(tmp_path, section="non-free/science"))
     assert "mlmodel-section-stricter" in found and "mlmodel-section-mismatch" not in found
     assert "mlmodel-section-stricter" not in tags(clean(tmp_path / "c"))
+
+
+def test_copyright_placeholder(tmp_path):
+    """A TODO or unknown licence left in the shipped copyright file (issue #15): lintian only sees
+    an undefined licence name; lint names the placeholder."""
+    spec = demo_spec()
+    spec.files["usr/share/doc/demo-embed/copyright"] = COPYRIGHT.replace(
+        b"Files: model/*\nCopyright: 2026 dh-mlmodel developers\nLicense: CC0-1.0\n",
+        b"Files: model/*\nCopyright: 2026 dh-mlmodel developers\nLicense: TODO-unknown-licence\n")
+    found = [h for h in hints(build_deb(with_record(spec), tmp_path)) if h["tag"] == "mlmodel-copyright-placeholder"]
+    assert [h["note"] for h in found] == ["License: TODO-unknown-licence"]
+    assert found[0]["pointer"] == "usr/share/doc/demo-embed/copyright"
+    assert "mlmodel-copyright-placeholder" not in tags(clean(tmp_path / "c"))
