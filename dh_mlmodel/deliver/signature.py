@@ -96,16 +96,21 @@ def _b64(text: Any, where: str, what: str) -> bytes:
         raise _fail(where, f"{what} is not valid base64") from None
 
 
+def read_json_bounded(path: Path, limit: int, where: str, what: str, fail=_fail) -> Any:
+    """The JSON document at `path`, refused unread when larger than `limit` bytes; one-line errors."""
+    try:
+        if path.stat().st_size > limit:
+            raise fail(where, f"larger than {limit} bytes")
+        return json.loads(path.read_bytes())
+    except OSError as exc:
+        raise fail(where, exc.strerror or str(exc)) from None
+    except (ValueError, RecursionError):
+        raise fail(where, f"not a JSON {what}") from None
+
+
 def read_bundle(path: Path, where: str) -> tuple[dict[str, Any], bytes, bytes]:
     """(bundle, payload, signature) of a signature file; one-line errors for anything malformed."""
-    try:
-        if path.stat().st_size > MAX_SIGNATURE_BYTES:
-            raise _fail(where, f"larger than {MAX_SIGNATURE_BYTES} bytes")
-        bundle = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise _fail(where, exc.strerror or str(exc)) from None
-    except (ValueError, RecursionError):
-        raise _fail(where, "not a JSON Sigstore bundle") from None
+    bundle = read_json_bounded(path, MAX_SIGNATURE_BYTES, where, "Sigstore bundle")
     env = bundle.get("dsseEnvelope") if isinstance(bundle, dict) else None
     if not isinstance(env, dict):
         raise _fail(where, "no dsseEnvelope (not a model_signing signature)")

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .signature import SignatureError
+from .signature import SignatureError, read_json_bounded
 
 MAX_TRUST_BYTES = 4 * 1024 * 1024
 OID_ISSUER_V1 = "1.3.6.1.4.1.57264.1.1"  # raw bytes of the issuer URL
@@ -131,14 +131,7 @@ def _logs(nodes: Any, where: str) -> dict[bytes, Log]:
 
 def load_trust_root(path: Path, where: str) -> TrustRoot:
     """A trusted_root.json (or a ClientTrustConfig's trustedRoot): pinned logs, CT logs and CAs."""
-    try:
-        if path.stat().st_size > MAX_TRUST_BYTES:
-            raise _fail(where, f"larger than {MAX_TRUST_BYTES} bytes")
-        doc = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise _fail(where, exc.strerror or str(exc)) from None
-    except (ValueError, RecursionError):
-        raise _fail(where, "not a JSON Sigstore trust configuration") from None
+    doc = read_json_bounded(path, MAX_TRUST_BYTES, where, "Sigstore trust configuration", fail=_fail)
     root = doc.get("trustedRoot", doc) if isinstance(doc, dict) else None
     if not isinstance(root, dict) or "trustedroot" not in str(root.get("mediaType", "")):
         raise _fail(where, "not a Sigstore trusted root (mediaType application/vnd.dev.sigstore.trustedroot+json)")
