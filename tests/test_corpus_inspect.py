@@ -65,7 +65,7 @@ EXPECTED: dict[str, tuple[tuple[str, str | None, str], ...]] = {
         ("*/model/tokenizer.json", "tokenizer-json", "tokenizer"), ("*/model/vocab.txt", "vocab", "tokenizer"),
         ("*/model/tokenizer_config.json", "tokenizer-config", "tokenizer"),
         ("*/model/special_tokens_map.json", "special-tokens", "tokenizer"), ("*/model/*.json", "text", "config"),
-        ("*/model/.gitattributes", "text", "other"),
+        # .gitattributes: a VCS control file, never a model file (discover); the Hub view still reads its LFS rules
     ),
     "npm-vad-web": (
         ("package/dist/silero_vad_*.onnx", "onnx", "weights"), ("package/README.md", "model-card", "docs"),
