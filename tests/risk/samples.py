@@ -60,15 +60,23 @@ def stack_global(module: str, name: str) -> bytes:
 BENIGN_DATA_PKL = (b"\x80\x02" + g("collections", "OrderedDict") + b")R.")
 
 
+def _member(name: str, method=zipfile.ZIP_STORED) -> zipfile.ZipInfo:
+    """A member dated 1980-01-01: zipfile dates a bare name with the clock, so the same test input would
+    differ from run to run (and a generated stream agree with the recorder one minute and not the next)."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = method
+    return info
+
+
 def torch_zip(data_pkl: bytes, extra: dict[str, bytes] | None = None, top: str = "archive") -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        z.writestr(f"{top}/data.pkl", data_pkl)
-        z.writestr(f"{top}/byteorder", b"little")
-        z.writestr(f"{top}/data/0", b"\x00" * 64)
+        z.writestr(_member(f"{top}/data.pkl"), data_pkl)
+        z.writestr(_member(f"{top}/byteorder"), b"little")
+        z.writestr(_member(f"{top}/data/0"), b"\x00" * 64)
         for name, data in (extra or {}).items():
-            z.writestr(f"{top}/{name}", data)
-        z.writestr(f"{top}/version", b"3\n")
+            z.writestr(_member(f"{top}/{name}"), data)
+        z.writestr(_member(f"{top}/version"), b"3\n")
     return buf.getvalue()
 
 
@@ -99,7 +107,7 @@ def plain_zip(members: dict[str, bytes], method=zipfile.ZIP_DEFLATED) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", method) as z:
         for name, data in members.items():
-            z.writestr(name, data)
+            z.writestr(_member(name, method), data)
     return buf.getvalue()
 
 
