@@ -76,11 +76,17 @@ class _Pipe:
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
 
+    eof = False
+
     def read(self, n: int) -> bytes:
-        return self.proc.stdout.read(n)
+        data = self.proc.stdout.read(n)
+        self.eof = self.eof or not data
+        return data
 
     def close(self) -> str | None:
         """The tool's complaint, if it failed on its own (not because we stopped reading)."""
+        if self.eof:  # it wrote all it will: its exit status says whether the stream was whole
+            self.proc.wait()
         finished = self.proc.poll() is not None
         if not finished:
             self.proc.kill()
