@@ -107,7 +107,51 @@ def _zstd_module():
         import zstandard
     except ImportError:
         return None
-    return lambda f: zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True)
+    return lambda f: _ZstdFrames(f, zstandard)
+
+
+class _ZstdFrames:
+    """python3-zstandard's decompressobj, fed small pieces: its stream_reader ends quietly on a cut
+    stream and decompress() has no output cap, so input goes in ZSTD_FEED bytes at a time (a zstd
+    block is at most 128 KiB from a few bytes: the output of one feed stays under ~32 MiB)."""
+
+    ZSTD_FEED = 1024
+
+    def __init__(self, f, zstandard):
+        self.f, self.z = f, zstandard
+        self.d = zstandard.ZstdDecompressor().decompressobj()
+        self.out = bytearray()
+        self.pending = b""
+        self.done = False
+
+    def read(self, n: int) -> bytes:
+        while len(self.out) < n and not self.done:
+            self._feed()
+        piece = bytes(self.out[:n])
+        del self.out[:n]
+        return piece
+
+    def _feed(self) -> None:
+        from ..risk.streams import StreamError
+
+        data = self.pending or self.f.read(self.ZSTD_FEED)
+        self.pending = b""
+        if not data:
+            if not self.d.eof:
+                raise StreamError("the zstd stream ends inside a frame (truncated)")
+            self.done = True
+            return
+        try:
+            self.out += self.d.decompress(data)
+        except self.z.ZstdError as exc:
+            raise StreamError(f"corrupt zstd data: {exc}") from None
+        if self.d.eof:  # a frame ended: `zstd -d` goes on into the next one
+            self.pending = self.d.unused_data
+            self.d = self.z.ZstdDecompressor().decompressobj()
+            if not self.pending:
+                self.pending = self.f.read(self.ZSTD_FEED)
+                if not self.pending:
+                    self.done = True
 
 
 def _lz4_module():

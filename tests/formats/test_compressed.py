@@ -11,6 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import Cost
 from dh_mlmodel.describe import describe_format
@@ -261,3 +263,46 @@ def test_pickle_module_not_needed_for_plain_pickles(tmp_path):
     path.write_bytes(pickle.dumps({"a": 1}, protocol=4))
     meta, _ = describe_format(detect(path, path.name))
     assert meta == {"pickle_protocol": 4}
+
+
+@pytest.mark.parametrize("how", ["python3-zstandard", "zstd-cli"])
+def test_zstd_module_and_command_give_the_same_facts(tmp_path, monkeypatch, how):
+    """Both zstd paths (python3-zstandard, else `zstd -dc` through a pipe) against the plain file."""
+    if how == "python3-zstandard":
+        pytest.importorskip("zstandard")
+    else:
+        monkeypatch.setattr(compressed, "_zstd_module", lambda: None)
+    plain = safetensors_file(tmp_path / "model.safetensors")
+    wrapped = compress("zstd", plain, tmp_path / "model.safetensors.zst")
+    meta, findings = describe_format(detect(wrapped, wrapped.name))
+    assert meta["decompressor"] == how and findings == []
+    assert meta["inner"] == describe_format(detect(plain, plain.name))[0]
+    cut = tmp_path / "cut.safetensors.zst"
+    cut.write_bytes(wrapped.read_bytes()[:-20])
+    assert [f.tag for f in describe_format(detect(cut, cut.name))[1]] == ["malformed-model-file"]
+    evil = tmp_path / "model.pkl"
+    evil.write_bytes(DANGEROUS_PICKLE)
+    evil_zst = compress("zstd", evil, tmp_path / "model.pkl.zst")
+    assert "pickle-imports-dangerous-callable" in {f.tag for f in scan_file(evil_zst)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_wrappers_never_crash_describe(tmp_path, data):
+    """Flipped bytes and cuts in each wrapper's bytes: a finding or facts, never the describer's crash fallback."""
+    plain = tmp_path / "model.safetensors"
+    if not plain.exists():
+        safetensors_file(plain)
+        for tool, suffix in WRITERS:
+            compress(tool, plain, tmp_path / ("model.safetensors" + suffix))
+    tool, suffix = data.draw(st.sampled_from(WRITERS))
+    raw = bytearray((tmp_path / ("model.safetensors" + suffix)).read_bytes())
+    for _ in range(data.draw(st.integers(0, 4))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] ^= data.draw(st.integers(1, 255))
+    raw = raw[:data.draw(st.integers(1, len(raw)))]
+    mutated = tmp_path / ("m.safetensors" + suffix)
+    mutated.write_bytes(bytes(raw))
+    art = detect(mutated, mutated.name)
+    meta, findings = describe_format(art)
+    assert not any("unreadable (" in f.message for f in findings), findings
+    scan_file(mutated)  # never raises
