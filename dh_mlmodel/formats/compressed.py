@@ -113,9 +113,9 @@ def _zstd_module():
 class _ZstdFrames:
     """python3-zstandard's decompressobj, fed small pieces: its stream_reader ends quietly on a cut
     stream and decompress() has no output cap, so input goes in ZSTD_FEED bytes at a time (a zstd
-    block is at most 128 KiB from a few bytes: the output of one feed stays under ~32 MiB)."""
+    block is at most 128 KiB from a few bytes: the output of one feed stays under ~8 MiB)."""
 
-    ZSTD_FEED = 1024
+    ZSTD_FEED = 256
 
     def __init__(self, f, zstandard):
         self.f, self.z = f, zstandard
