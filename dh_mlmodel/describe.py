@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from .formats import ggml, gguf, hfjson, lfs, modelcard, numpy, onnx, pytorch, safetensors, sentencepiece, tflite
+from .formats import compressed, ggml, gguf, hfjson, lfs, modelcard, numpy, onnx, pytorch, safetensors, sentencepiece, tflite
 from .formats.binio import FormatError
 from .hashing import ProgressCallback, file_digests
 from .model import Artifact, ArtifactFacts, Finding, MLModelError
@@ -30,7 +30,8 @@ DESCRIBERS: dict[str, Describer] = {
     "torchscript": pytorch.describe_zip,
     "pytorch-legacy": pytorch.describe_pickle,
     "pickle": pytorch.describe_pickle,
-    "joblib": pytorch.describe_pickle,
+    "joblib": compressed.describe_wrapped_or(pytorch.describe_pickle),  # joblib.dump(compress=...)
+    "compressed": compressed.describe,
     "model-card": modelcard.describe,
     "config-json": hfjson.describe_config,
     "generation-config": hfjson.describe_json_object,
@@ -57,13 +58,35 @@ def _lfs(artifact: Artifact) -> tuple[dict[str, Any], list[Finding]]:
                           artifact.relpath)]
 
 
+# What a file without a describer is, for the warning that says it was not validated.
+UNDESCRIBED_ROLES = frozenset({"weights", "tokenizer", "other"})  # docs, licences, configs and code are read as text
+
+
+def _not_validated(artifact: Artifact) -> Finding | None:
+    """A file no describer reads is said to be unvalidated (never silent), unless it is plain documentation."""
+    fmt, role = artifact.format, artifact.role
+    if fmt == "text" and role not in ("weights", "tokenizer"):
+        return None  # a README, a licence, notes: text is its own description
+    if role not in UNDESCRIBED_ROLES and fmt in ("text", "other"):
+        return None
+    if fmt == "other":
+        what = "binary data in no format dh_mlmodel knows" if artifact.size else "an empty file"
+    elif fmt == "text":
+        what = "text that holds a model in a format dh_mlmodel does not parse (found by a marker)"
+    else:
+        what = f"a {fmt} file, a format dh_mlmodel recognises but has no describer for"
+    return compressed.not_validated(artifact.relpath, f"{what} ({role}, {artifact.size} bytes): its structure "
+                                                      "was not validated and no weights metadata was recorded")
+
+
 def describe_format(artifact: Artifact) -> tuple[dict[str, Any], list[Finding]]:
     """Metadata and findings of one artifact; a malformed file gives an error finding."""
     if artifact.format == "lfs-pointer":
         return _lfs(artifact)
     describer = DESCRIBERS.get(artifact.format)
     if describer is None:
-        return {}, []
+        unvalidated = _not_validated(artifact)
+        return {}, [unvalidated] if unvalidated else []
     try:
         meta, findings = describer(artifact.path, artifact.relpath)
     except FormatError as exc:

@@ -16,10 +16,12 @@ import os
 import pickletools
 import posixpath
 import struct
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
 
+from .formats import compressed
 from .formats import gguf as gguf_format
 from .formats import lfs, onnx, sentencepiece
 from .formats.binio import ZIP_ERRORS
@@ -51,6 +53,7 @@ WEIGHT_FORMATS = frozenset({
     "safetensors", "gguf", "onnx", "pytorch-zip", "pytorch-legacy", "torchscript", "pickle", "joblib",
     "numpy", "npz", "keras", "hdf5", "tflite", "tf-savedmodel", "coreml", "ggml-legacy",
 })
+SUFFIX_ROLES = {".traineddata": "weights"}  # what a wrapped file's inner name says when its bytes do not
 FORMAT_ROLES = {
     "sentencepiece": "tokenizer", "tokenizer-json": "tokenizer", "vocab": "tokenizer", "merges": "tokenizer",
     "tokenizer-config": "tokenizer", "special-tokens": "tokenizer", "chat-template": "tokenizer",
@@ -243,11 +246,13 @@ def _binary_format(path: Path, relpath: str, size: int, prefix: bytes) -> str | 
         return _zip_format(names) if names is not None else "other"
     if _is_binary_pickle(prefix):
         return _pickle_kind(prefix)
+    wrapper = compressed.sniff(prefix)
+    if wrapper is not None:
+        # a pickle under any wrapper is what joblib.dump(compress=...) writes, and joblib.load reads it as is
+        return "joblib" if _is_binary_pickle(compressed.read_prefix(path, wrapper, 2)) else "compressed"
     for magic, kind in COMPRESSED_MAGICS:
-        if prefix.startswith(magic):
-            inner = _decompressed_prefix(path, kind)
-            if _is_binary_pickle(inner) or (kind == "lz4" and relpath.lower().endswith(".joblib")):
-                return "joblib"
+        if prefix.startswith(magic) and _is_binary_pickle(_decompressed_prefix(path, kind)):
+            return "joblib"  # joblib's raw zlib and lzma streams
     if _hdf5_signature(path, size, prefix):
         return "hdf5"
     return None
@@ -280,7 +285,36 @@ def sniff_format(path: Path, relpath: str, size: int, prefix: bytes) -> str:
     return _text_format(path, relpath, prefix)
 
 
-def role_for(fmt: str, relpath: str, prefix: bytes) -> str:
+def _wrapped_role(path: Path, relpath: str) -> str:
+    """The role of a compressed file is the role of the file inside (sniffed from a bounded prefix)."""
+    wrapper = compressed.sniff(open_prefix(path, 8))
+    inner = compressed.read_prefix(path, wrapper) if wrapper else b""
+    name = compressed.inner_relpath(relpath)
+    if not inner:
+        return role_for_name(name)
+    with tempfile.TemporaryDirectory(prefix="mlmodel-sniff-") as tmp:
+        probe = Path(tmp) / (posixpath.basename(name) or "inner")
+        probe.write_bytes(inner)
+        # a prefix of a zip has no central directory: its local header still says "zip"
+        fmt = sniff_format(probe, name, len(inner), inner[:PREFIX_SIZE])
+        if fmt == "compressed":  # nested wrappers are not opened further (describe says so)
+            return role_for_name(compressed.inner_relpath(name))
+        if fmt in ("text", "other") and inner.startswith(ZIP_MAGICS):
+            return "weights"
+        role = role_for(fmt, name, inner[:MARKER_SEARCH_SIZE])
+    if role == "other":
+        return SUFFIX_ROLES.get(posixpath.splitext(name.lower())[1], role)
+    return role
+
+
+def open_prefix(path: Path, n: int) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(n)
+
+
+def role_for(fmt: str, relpath: str, prefix: bytes, path: Path | None = None) -> str:
+    if fmt == "compressed" and path is not None:
+        return _wrapped_role(path, relpath)
     if fmt == "gguf" and gguf_format.tensor_count_from_prefix(prefix) == 0:
         return "tokenizer"  # a vocab-only GGUF (llama.cpp's ggml-vocab-*.gguf)
     if fmt in WEIGHT_FORMATS:
@@ -305,4 +339,4 @@ def detect(path: Path, relpath: str) -> Artifact:
                 prefix = f.read(MARKER_SEARCH_SIZE)
     except OSError as exc:
         raise DetectError(relpath, f"cannot read: {exc.strerror or exc}") from None
-    return Artifact(path=path, relpath=relpath, size=size, format=fmt, role=role_for(fmt, relpath, prefix))
+    return Artifact(path=path, relpath=relpath, size=size, format=fmt, role=role_for(fmt, relpath, prefix, path))

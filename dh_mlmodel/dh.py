@@ -146,6 +146,16 @@ def _has_own_files(root: Path, package: str) -> bool:
                if p.is_file() or p.is_symlink()) if root.is_dir() else False
 
 
+def _wrapper_fields(facts) -> dict:
+    """A compressed model file's record names its wrapper and the format inside (formats/compressed.py)."""
+    meta = facts.metadata or {}
+    return {k: meta[k] for k in ("wrapper", "inner_format") if isinstance(meta.get(k), str)}
+
+
+# Warnings the build says aloud: a file installed without being validated is never silent.
+SHOWN_AT_BUILD = frozenset({"model-file-not-validated"})
+
+
 def _check_findings(ctx: DhContext, findings: list[Finding], warn_only: set[str], model: str) -> tuple[Finding, ...]:
     """Error findings stop the build unless the maintainer downgraded their tag.
 
@@ -155,9 +165,11 @@ def _check_findings(ctx: DhContext, findings: list[Finding], warn_only: set[str]
     """
     downgraded, blocking = [], []
     for f in findings:
-        if f.severity != "error":
-            continue
         where = (f.path or "model") + (f" [{f.member}]" if f.member else "")
+        if f.severity != "error":
+            if f.tag in SHOWN_AT_BUILD:
+                ctx.warning(f"{where}: {f.message} ({f.tag})")
+            continue
         if f.tag in warn_only:
             ctx.warning(f"{where}: {f.message} ({f.tag}; downgraded by --warn-only)")
             downgraded.append(f)
@@ -326,7 +338,8 @@ def _install_model(ctx: DhContext, m: PlannedModel, selected: set[str], txn: Tra
         files_by_pkg.setdefault(p.package, []).append({
             "path": rel_dest,
             "source": (m.directory / p.relpath).as_posix().removeprefix("./"),
-            "role": p.role, "format": p.format, "size": facts.artifact.size, "sha256": facts.sha256})
+            "role": p.role, "format": p.format, "size": facts.artifact.size, "sha256": facts.sha256,
+            **_wrapper_fields(facts)})
     if signed and signed.outside:
         _keep_signed_docs(ctx, m, txn, signed, files_by_pkg, md5_lines)
     verdict = m.verdict.to_json()

@@ -16,7 +16,7 @@ FORMATS = (
     "torchscript", "pickle", "joblib", "numpy", "npz", "keras", "hdf5", "tflite",
     "tf-savedmodel", "coreml", "ggml-legacy", "sentencepiece", "tokenizer-json", "vocab",
     "merges", "tokenizer-config", "special-tokens", "chat-template", "model-card",
-    "config-json", "generation-config", "lfs-pointer", "text", "other",
+    "config-json", "generation-config", "lfs-pointer", "compressed", "text", "other",
 )
 
 # spec §5: the roles a file can play, which decide its binary package

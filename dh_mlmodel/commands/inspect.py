@@ -14,7 +14,7 @@ from ..model import ArtifactFacts
 
 HELP = "show the format, role, metadata, findings and sha256 of model files (header-only reads)"
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-SUMMARY_KEYS = ("license", "name", "architecture", "tensors", "parameters", "quantization", "producer", "opset",
+SUMMARY_KEYS = ("wrapper", "inner_format", "license", "name", "architecture", "tensors", "parameters", "quantization", "producer", "opset",
                 "vocab_size", "pieces", "trainer_input", "ggml_model")
 SEVERITY_LETTER = {"error": "E", "warning": "W", "info": "I", "pedantic": "P"}
 
@@ -62,7 +62,9 @@ def _summary(meta: dict[str, Any]) -> str:
             parts.append(f"{key}={meta[key]}")
     if "lfs" in meta:
         parts.append(f"lfs-oid={meta['lfs']['oid']}")
-    return " ".join(parts)
+    if isinstance(meta.get("inner"), dict):  # a compressed file: the inner file's own summary
+        parts.append(_summary(meta["inner"]))
+    return " ".join(p for p in parts if p)
 
 
 def _print_table(rows: list[tuple[str, ArtifactFacts]], reports: list[ModelReport]) -> None:

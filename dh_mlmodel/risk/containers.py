@@ -29,6 +29,11 @@ MEMBER_COST = 200  # opcode units charged per zip member opened (pickle_scan.MAX
 LEGACY_TORCH_MAGIC = bytes.fromhex("80028a0a6cfc9c46f9206aa85019")
 LEGACY_TORCH_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # torch/serialization.py MAGIC_NUMBER, in any protocol
 LEGACY_TORCH_PICKLES = 5  # magic, protocol, sys_info, object, storage keys (torch/serialization.py, _legacy_load)
+# A compression bomb: decompressed bytes read per file, at most this floor or INFLATE_RATIO times the
+# file's size (real weights compress 1-10x; gzip's ceiling is ~1032x, bzip2/xz/zstd go far beyond).
+INFLATE_FLOOR = 1 << 30
+INFLATE_RATIO = 100
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 # What torch.save never writes at any protocol; only hand-made pickles use them.
 _CRAFTED_ONLY = frozenset({"INST", "OBJ", "NEWOBJ_EX"})
 
@@ -45,6 +50,9 @@ class Ctx:
     findings: list
     pickles: int = 0
     budget: Budget = field(default_factory=Budget)  # opcodes left for the whole file (pickle_scan.MAX_OPS)
+    inflate: int = INFLATE_FLOOR  # decompressed bytes left for the whole file (scan_file sets it from the size)
+    inflate_spent: bool = False
+    inflate_said: bool = False
 
     def add(self, tag: str, severity: str, message: str, member: str) -> None:
         self.findings.append(Finding(tag, severity, message, self.relpath, member))
@@ -72,6 +80,8 @@ def sniff(head: bytes) -> str | None:
         return "lzma"
     if head.startswith(b"\x04\x22\x4d\x18"):
         return "lz4"
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
     if head.startswith(b"ZF") and _zf_length(head) is not None:
         return "joblib-zf"
     if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:
@@ -437,33 +447,119 @@ def _copy(stream: Stream, out: BinaryIO) -> None:
         out.write(data)
 
 
-def _decompressed(stream: Stream, kind: str) -> Stream:
-    """The decompressed body of `stream` (read from its current position)."""
+class InflateLimit(StreamError):
+    """The file's decompression budget (Ctx.inflate) is spent: a bomb, or a model we will not read through."""
+
+
+class _Capped:
+    """A decompressed source that charges what it produces to the file's budget."""
+
+    def __init__(self, src, ctx: Ctx):
+        self.src, self.ctx = src, ctx
+
+    def _charge(self, n: int) -> None:
+        self.ctx.inflate -= n
+        if self.ctx.inflate < 0:
+            self.ctx.inflate_spent = True
+            raise InflateLimit("decompression budget of the file spent")
+
+    def read(self, n: int) -> bytes:
+        data = self.src.read(n)
+        self._charge(len(data))
+        return data
+
+    def skip(self, n: int) -> int:
+        got = self.src.skip(min(n, max(self.ctx.inflate, 0) + 1))
+        self._charge(got)
+        return got
+
+
+def _zstd_source(stream: Stream):
+    """zstd has no stdlib reader: formats/compressed.py opens it (python3-zstandard or the zstd command)
+    on a spooled copy of the compressed bytes (their size is the file's, not the bomb's)."""
+    from ..formats import compressed
+
+    tmp = tempfile.NamedTemporaryFile(prefix="mlmodel-zst-")
+    _copy(stream, tmp)
+    tmp.flush()
+    opened = compressed.Opened(Path(tmp.name), "zstd")
+    opened.keep = tmp  # the copy lives as long as the reader
+    return opened
+
+
+def _lz4_source(stream: Stream):
+    """python3-lz4 when importable (C speed, so a bomb costs seconds), else our pure-Python decoder."""
+    try:
+        import lz4.frame
+    except ImportError:
+        return Lz4Frame(stream)
+    return _Skippable(lz4.frame.LZ4FrameFile(stream))
+
+
+class _Skippable:
+    def __init__(self, f):
+        self.f = f
+
+    def read(self, n: int) -> bytes:
+        try:
+            return self.f.read(n)
+        except (RuntimeError, EOFError, OSError, ValueError) as exc:
+            raise StreamError(f"corrupt lz4 frame: {exc}") from None
+
+    def skip(self, n: int) -> int:
+        got = 0
+        while got < n:
+            piece = self.read(min(1 << 20, n - got))
+            if not piece:
+                break
+            got += len(piece)
+        return got
+
+
+def _decompressed(stream: Stream, kind: str, ctx: Ctx) -> Stream:
+    """The decompressed body of `stream` (read from its current position), charged to ctx.inflate."""
     if kind == "lz4":
-        return Stream(Lz4Frame(stream))
-    if kind == "joblib-zf":  # joblib < 0.10: "ZF" + hex length padded to 19, then zlib
+        source = _lz4_source(stream)
+    elif kind == "zstd":
+        source = _zstd_source(stream)
+    elif kind == "joblib-zf":  # joblib < 0.10: "ZF" + hex length padded to 19, then zlib
         stream.skip(2 + 19)
-        return Stream(Decompressed(stream, decompressor_for("zlib")))
-    return Stream(Decompressed(stream, decompressor_for(kind), multistream=kind))
+        source = Decompressed(stream, decompressor_for("zlib"))
+    else:
+        source = Decompressed(stream, decompressor_for(kind), multistream=kind)
+    return Stream(_Capped(source, ctx))
 
 
 def _scan_compressed(ctx: Ctx, stream: Stream, kind: str, member: str, depth: int, reopen=None) -> None:
-    """A joblib dump with compress=…: the whole file is one compressed pickle stream."""
+    """A joblib dump with compress=…, or a model file gzip'ed whole: one compressed stream to scan."""
+    from ..formats.compressed import NotOpened
+
     label = f"{member}[{kind}]" if member else f"[{kind}]"
     try:
-        inner = _decompressed(stream, kind)
+        inner = _decompressed(stream, kind, ctx)
         if not inner.peek(2):
             return
+    except NotOpened as exc:
+        ctx.add("archive-not-scanned", "error", f"{label}: zstd stream: {exc}, so what it holds cannot be "
+                "proven safe", member)
+        return
     except StreamError as exc:
         if kind == "zlib" and not member:
             return  # a text file that happens to start with "x" and a valid zlib check byte
         ctx.add("compressed-data-unreadable", "warning", f"{label}: {exc}", member)
         return
-    inner_reopen = (lambda: _decompressed(reopen(), kind)) if reopen is not None else None
+    inner_reopen = (lambda: _decompressed(reopen(), kind, ctx)) if reopen is not None else None
     try:
         scan_stream(ctx, inner, label, depth + 1, reopen=inner_reopen)
+    except InflateLimit:
+        pass  # said once, below
     except StreamError as exc:
         ctx.add("pickle-parse-error", "error", f"{label}: decompression failed: {exc}", member)
+    if ctx.inflate_spent and not ctx.inflate_said:
+        ctx.inflate_said = True
+        ctx.add("compressed-data-too-large", "error", f"{label}: decompresses to more than the scan's budget "
+                f"(max({INFLATE_FLOOR >> 20} MiB, {INFLATE_RATIO} x the file's size)): a compression bomb, "
+                "or a model too large to prove safe; what lies past it was not scanned", member)
 
 
 def _scan_npy(ctx: Ctx, stream: Stream, member: str, reopen=None) -> None:
@@ -760,6 +856,7 @@ def scan_file(path: Path, relpath: str | None = None) -> tuple[Finding, ...]:
         with open(path, "rb") as f:
             size = f.seek(0, 2)
             f.seek(0)
+            ctx.inflate = max(INFLATE_FLOOR, INFLATE_RATIO * size)
             stream = Stream(FileWindow(f, 0, size))
             scan_stream(ctx, stream, "", 0, opener=lambda: (f, 0, size),
                         reopen=lambda: Stream(FileWindow(f, 0, size)))

@@ -75,6 +75,7 @@ class Decompressed:
                 if not self.pending:
                     self.done = True
                     break
+            was_restarted = self.restarted
             try:
                 piece = self._step(n)
             except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError) as exc:
@@ -82,7 +83,8 @@ class Decompressed:
                     self.done = True
                     break
                 raise StreamError(f"corrupt compressed data: {exc}") from None
-            self.restarted = False
+            if was_restarted and piece:  # the bytes after the first stream are a real next stream
+                self.restarted = False
             out.append(piece)
             n -= len(piece)
         return b"".join(out)
