@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import hub
+from .deliver.hubview import view_root
 from .deliver.record import RECORD_DIR, RECORD_FORMAT
 
 MODEL_ROOT = "usr/share/mlmodel"
@@ -102,7 +103,11 @@ def hub_problem(entry: Any) -> str | None:
     """Record data is read back from a package: the Hub id and revision are checked again before use in paths."""
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not isinstance(entry.get("revision"), str):
         return "malformed"
-    return hub.repo_id_problem(entry["id"]) or hub.revision_problem(entry["revision"])
+    problem = hub.repo_id_problem(entry["id"]) or hub.revision_problem(entry["revision"])
+    if problem is None and entry.get("view") != "/" + view_root(entry["id"]):
+        # `mlmodel path --hub` prints the view: only the one the Hub id names, never a path the record makes up
+        return f"a view other than /{view_root(entry['id'])}"
+    return problem
 
 
 def installed_models(root: Path) -> dict[str, InstalledModel]:
