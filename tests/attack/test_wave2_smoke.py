@@ -108,3 +108,19 @@ def test_smoke_still_loads_an_accepted_sklearn_estimator(tmp_path):
     (model / ".mlmodel/evil-model.json").write_text(json.dumps(_tree_record), encoding="utf-8")
     result = _smoke(root)
     assert result.returncode == 0 and "LinearRegression.predict" in result.stdout, (result.stdout, result.stderr)
+
+
+def test_smoke_does_not_import_a_module_the_record_accepts_before_checking_it(tmp_path):
+    """Importing a module can run code: `this` prints the Zen of Python when imported (`antigravity` opens a
+    browser).  A pickle naming `this.s`, accepted by the record, must be refused before the import."""
+    model = tmp_path / "root/usr/share/mlmodel/evil"
+    (model / ".mlmodel").mkdir(parents=True)
+    (model / "model.joblib").write_bytes(b"\x80\x02cthis\ns\n.")
+    record = {"format": 1, "model": "evil", "package": "evil-model",
+              "files": [{"path": "usr/share/mlmodel/evil/model.joblib", "format": "joblib", "role": "weights",
+                         "size": 13, "sha256": "0" * 64}],
+              "accepted": [{"file": "model.joblib", "callable": "this.s"}]}
+    (model / ".mlmodel/evil-model.json").write_text(json.dumps(record), encoding="utf-8")
+    result = _smoke(tmp_path / "root")
+    assert "Beautiful is better than ugly" not in result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in result.stderr
