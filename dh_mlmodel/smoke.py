@@ -283,6 +283,20 @@ def _accepted_callables(record: dict, entry: dict) -> set[str]:
             if a.get("file") in (in_model, entry.get("source")) and isinstance(a.get("callable"), str)}
 
 
+# The record is read back from the installed package, as hostile as the model: its accepted list admits here
+# only classes of the estimator stack, never a function (the stdlib's _osx_support._read_output calls
+# os.system and no deny entry names it) nor a class of another module (zipfile.ZipFile(path, "w") writes).
+SMOKE_CLASS_MODULES = ("sklearn", "scipy.sparse")
+
+
+def _in_stack(module: str) -> bool:
+    return any(module == m or module.startswith(m + ".") for m in SMOKE_CLASS_MODULES)
+
+
+def _estimator_class(found: Any) -> bool:
+    return isinstance(found, type) and _in_stack(getattr(found, "__module__", None) or "")
+
+
 def run_joblib(path: Path, context: dict) -> str:
     accepted = context["accepted"]
     if not accepted:
@@ -318,9 +332,16 @@ def _restricted_joblib_load(path: Path, accepted: set[str], numpy_pickle) -> Any
     class Unpickler(base):
         def find_class(self, module, name):
             kind, _ = classify(module, name)
-            if kind == "allowed" or (kind != "dangerous" and f"{module}.{name}" in accepted):
+            if kind == "allowed":
                 return super().find_class(module, name)
-            raise pickle.UnpicklingError(f"{module}.{name} is not accepted in the record")
+            if kind == "dangerous" or f"{module}.{name}" not in accepted:
+                raise pickle.UnpicklingError(f"{module}.{name} is not accepted in the record")
+            # the module is checked before it is imported: importing one can run code (`antigravity`)
+            found = super().find_class(module, name) if kind == "benign" or _in_stack(module) else None
+            if kind != "benign" and not _estimator_class(found):
+                raise pickle.UnpicklingError(f"{module}.{name} is accepted in the record, but the smoke test "
+                                             f"resolves only {' and '.join(SMOKE_CLASS_MODULES)} classes")
+            return found
 
         def load_build(self):
             obj, state = self.stack[-2], self.stack[-1]
