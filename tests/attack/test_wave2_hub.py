@@ -138,3 +138,27 @@ def test_hub_env_quotes_a_hostile_root(tmp_path):
                            cwd=tmp_path)
     assert not marker.exists()
     assert shell.stdout == str(root / "usr/share/mlmodel/hub")
+
+
+def _record_with(root: Path, **extra) -> Path:
+    installed_tree(root)
+    path = root / "usr/share/mlmodel/tiny/.mlmodel/tiny-model.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record.update(extra)
+    path.write_text(json.dumps(record), encoding="utf-8")
+    return root
+
+
+def test_list_and_show_print_hostile_record_text_on_one_visible_line(tmp_path):
+    """Licence, category, profile, a file's role come from the installed record: a newline in them must not
+    forge another model's line, and a terminal escape (ESC ]... clears, retitles, hides) is not sent raw."""
+    root = _record_with(tmp_path / "root", inputs={"license": "MIT\nforged-model  acme/forged  gguf  1 B"},
+                        category="free\x1b[2J\x1b]0;owned\x07", profile="ml-policy\u202e")
+    listed = mlmodel("list", "--root", str(root))
+    assert listed.returncode == 0, listed.stderr
+    assert len(listed.stdout.splitlines()) == 1, listed.stdout
+    shown = mlmodel("show", "--root", str(root), "tiny")
+    assert shown.returncode == 0, shown.stderr
+    for out in (listed.stdout, shown.stdout):
+        assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out, repr(out)
+    assert not any(line.startswith("forged-model") for line in shown.stdout.splitlines())
