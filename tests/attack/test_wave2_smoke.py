@@ -124,3 +124,18 @@ def test_smoke_does_not_import_a_module_the_record_accepts_before_checking_it(tm
     result = _smoke(tmp_path / "root")
     assert "Beautiful is better than ugly" not in result.stdout + result.stderr
     assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_smoke_does_not_hang_on_a_config_json_that_is_not_a_regular_file(tmp_path):
+    """config.json beside the weights as a FIFO (or a link to /dev/zero, whose size is 0): its stat size passes
+    the limit, and reading it blocks (or never ends).  The smoke test must read only a regular file, bounded."""
+    root = _tree(tmp_path / "root", {"plain": "data"}, [])
+    os.mkfifo(root / "usr/share/mlmodel/evil/config.json")
+    try:
+        result = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "smoke", "--root", str(root), "evil-model"],
+                                capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)), cwd=REPO,
+                                timeout=60)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("mlmodel smoke blocked reading a FIFO named config.json") from None
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 77, (result.stdout, result.stderr)  # skipped: no accepted imports
