@@ -12,8 +12,10 @@ reported as skipped, never as passed.  docs/smoke.md says what runs where.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -196,15 +198,24 @@ def _check_tensors(tensors: dict[str, Any], torch) -> None:
 
 
 def _config(path: Path) -> dict:
-    """config.json beside the weights (transformers layout), {} when absent or unreadable."""
-    config = path.parent / "config.json"
+    """config.json beside the weights (transformers layout), {} when absent or unreadable.
+
+    Only a regular file, and at most CONFIG_LIMIT bytes of it: a FIFO (or a link to /dev/zero, whose size
+    is 0) would block the test or never end.  O_NONBLOCK: opening a FIFO does not wait for a writer.
+    """
     try:
-        if config.stat().st_size <= CONFIG_LIMIT:
-            data = json.loads(config.read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        pass
-    return {}
+        fd = os.open(path.parent / "config.json", os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return {}
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return {}
+        raw = fh.read(CONFIG_LIMIT + 1)
+    try:
+        data = json.loads(raw.decode("utf-8")) if len(raw) <= CONFIG_LIMIT else {}
+    except ValueError:  # UnicodeDecodeError and json.JSONDecodeError are ValueErrors
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _positive(value: Any) -> bool:
