@@ -162,3 +162,25 @@ def test_list_and_show_print_hostile_record_text_on_one_visible_line(tmp_path):
     for out in (listed.stdout, shown.stdout):
         assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out, repr(out)
     assert not any(line.startswith("forged-model") for line in shown.stdout.splitlines())
+
+
+def test_a_record_that_is_a_fifo_is_left_out_not_waited_for(tmp_path):
+    """An installed tree whose record is a FIFO (or a link to /dev/zero): `list` and `smoke` must not block on
+    it; the record is reported (one line naming it) and the other models are still listed."""
+    root = installed_tree(tmp_path / "root")
+    (root / "usr/share/mlmodel/other/.mlmodel").mkdir(parents=True)
+    fifo = root / "usr/share/mlmodel/other/.mlmodel/other-model.json"
+    os.mkfifo(fifo)
+    for args in (("list", "--root", str(root)), ("smoke", "--root", str(root), "other-model")):
+        full = dict(os.environ, PYTHONPATH=str(REPO))
+        try:
+            result = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", *args], capture_output=True, text=True,
+                                    env=full, cwd=REPO, timeout=60)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"mlmodel {args[0]} blocked reading a FIFO record") from None
+        assert "Traceback" not in result.stderr, result.stderr
+        assert str(fifo) in result.stderr, (args, result.stderr)
+        if args[0] == "list":
+            assert result.returncode == 0 and result.stdout.startswith("tiny  "), result.stdout
+        else:
+            assert result.returncode != 0
