@@ -7,7 +7,6 @@ package does not hide the others.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any
 
 from . import hub
 from .deliver.hubview import view_root
-from .deliver.record import RECORD_DIR, RECORD_FORMAT
+from .deliver.record import RECORD_DIR, RECORD_FORMAT, read_record
 
 MODEL_ROOT = "usr/share/mlmodel"
 ROOT_ENV = "MLMODEL_ROOT"
@@ -116,7 +115,7 @@ def installed_models(root: Path) -> dict[str, InstalledModel]:
         if path.name.endswith(BOM_SUFFIXES) or path.parent.parent.name == hub.HUB_DIR:
             continue
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            record = read_record(path)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             _warn(path, f"cannot read: {exc}")
             continue

@@ -448,7 +448,7 @@ def _records(root: Path, package: str) -> list:
     try:
         return installed_records(root, package)
     except (ValueError, UnicodeDecodeError) as exc:  # json.JSONDecodeError is a ValueError
-        raise SmokeError(package, f"a record under {root / 'usr/share/mlmodel'}/*/.mlmodel/ is not JSON: {exc}") from None
+        raise SmokeError(package, f"an installed record is not JSON (or no regular file): {exc}") from None
 
 
 def smoke_packages(root: Path, packages: list[str]) -> tuple[list[str], int]:
