@@ -108,7 +108,7 @@ def _is_row_of(row: dict[str, Any], entry: PackageEntry) -> bool:
     """
     from . import output
 
-    if set(row) != set(error_row(entry, "", [])) or row.get("package") != entry.package:
+    if not set(error_row(entry, "", [])) <= set(row) or row.get("package") != entry.package:
         return False
     try:
         output.summary([row])
