@@ -184,3 +184,19 @@ def test_a_record_that_is_a_fifo_is_left_out_not_waited_for(tmp_path):
             assert result.returncode == 0 and result.stdout.startswith("tiny  "), result.stdout
         else:
             assert result.returncode != 0
+
+
+def test_hub_env_with_a_relative_root_exports_an_absolute_cache(tmp_path):
+    """`eval "$(mlmodel hub-env --root chroot)"`: a relative HF_HUB_CACHE would make every later program load
+    models from whatever directory it runs in (a /tmp of someone else's, with pickles in it)."""
+    (tmp_path / "chroot").mkdir()
+    full = dict(os.environ, PYTHONPATH=str(REPO))
+    full.pop("MLMODEL_ROOT", None)
+    for args, env in ((("--root", "chroot"), {}), ((), {"MLMODEL_ROOT": "chroot"})):
+        out = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "hub-env", *args], capture_output=True,
+                             text=True, env=dict(full, **env), cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        shell = subprocess.run(["sh", "-c", out.stdout + '\nprintf "%s|%s" "$HF_HUB_CACHE" "$LLAMA_CACHE"'],
+                               capture_output=True, text=True, cwd="/")
+        for value in shell.stdout.split("|"):
+            assert value == str(tmp_path / "chroot/usr/share/mlmodel/hub"), (args, env, shell.stdout)
