@@ -200,3 +200,15 @@ def test_hub_env_with_a_relative_root_exports_an_absolute_cache(tmp_path):
                                capture_output=True, text=True, cwd="/")
         for value in shell.stdout.split("|"):
             assert value == str(tmp_path / "chroot/usr/share/mlmodel/hub"), (args, env, shell.stdout)
+
+
+def test_hub_link_with_a_relative_root_makes_links_that_resolve(tmp_path):
+    installed_tree(tmp_path / "chroot")
+    full = dict(os.environ, PYTHONPATH=str(REPO))
+    full.pop("MLMODEL_ROOT", None)
+    out = subprocess.run([sys.executable, "-m", "dh_mlmodel.cli", "hub-link", "--root", "chroot", "--cache", "cache"],
+                         capture_output=True, text=True, env=full, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    link = tmp_path / "cache/models--acme--tiny/snapshots" / REV / "model.onnx"
+    assert link.is_symlink() and link.resolve() == (tmp_path / "chroot/usr/share/mlmodel/tiny/model.onnx"), \
+        os.readlink(link)
