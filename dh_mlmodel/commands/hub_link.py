@@ -111,7 +111,7 @@ def unlink_model(system: Path, cache: Path, hub_id: str, revision: str) -> int:
 def run(args: argparse.Namespace) -> int:
     root = root_of(args)
     cache = args.cache or user_cache()
-    system = hub_cache(root)
+    system = hub_cache(root).absolute()  # the links' targets: a relative one would resolve from the link's directory
     models = [find_model(root, n) for n in args.names] if args.names else list(installed_models(root).values())
     chosen = [m for m in models if m.hub]
     for m in models:
