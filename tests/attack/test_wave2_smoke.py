@@ -139,3 +139,21 @@ def test_smoke_does_not_hang_on_a_config_json_that_is_not_a_regular_file(tmp_pat
         raise AssertionError("mlmodel smoke blocked reading a FIFO named config.json") from None
     assert "Traceback" not in result.stderr
     assert result.returncode == 77, (result.stdout, result.stderr)  # skipped: no accepted imports
+
+
+def test_smoke_does_not_pass_an_unfitted_estimator(tmp_path):
+    """A joblib file holding an estimator that was never fitted cannot predict: not `ok`."""
+    from sklearn.linear_model import LinearRegression
+
+    root = tmp_path / "root"
+    model = root / "usr/share/mlmodel/evil"
+    (model / ".mlmodel").mkdir(parents=True)
+    joblib.dump(LinearRegression(), model / "model.joblib")
+    names = _imports(model / "model.joblib")
+    record = {"format": 1, "model": "evil", "package": "evil-model",
+              "files": [{"path": "usr/share/mlmodel/evil/model.joblib", "format": "joblib", "role": "weights",
+                         "size": (model / "model.joblib").stat().st_size, "sha256": "0" * 64}],
+              "accepted": [{"file": "model.joblib", "callable": c} for c in sorted(names)]}
+    (model / ".mlmodel/evil-model.json").write_text(json.dumps(record), encoding="utf-8")
+    result = _smoke(root)
+    assert result.returncode == 1 and "fitted" in result.stdout, (result.stdout, result.stderr)
