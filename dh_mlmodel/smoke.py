@@ -316,6 +316,7 @@ def run_joblib(path: Path, context: dict) -> str:
     np = _import("numpy", "python3-numpy")
     numpy_pickle = _import("joblib.numpy_pickle", "python3-joblib")
     estimator = _restricted_joblib_load(path, accepted, numpy_pickle)
+    _check_fitted(estimator)
     n = getattr(estimator, "n_features_in_", None)
     if not isinstance(n, int) or not hasattr(estimator, "predict"):
         return f"joblib: {type(estimator).__name__} loaded (no predict or n_features_in_ to run)"
@@ -327,6 +328,21 @@ def run_joblib(path: Path, context: dict) -> str:
         raise Fail(f"predict on 1 row gave shape {list(out.shape)}")
     _check_array("prediction", out, np)
     return f"joblib: {type(estimator).__name__}.predict on {n} feature(s) -> {list(out.shape)}, finite"
+
+
+def _check_fitted(estimator: Any) -> None:
+    """An estimator that was never fitted cannot predict: a broken model, not one to pass for lack of inputs."""
+    if not hasattr(estimator, "predict") or not hasattr(estimator, "get_params"):
+        return  # not a scikit-learn estimator: nothing to ask
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        raise Fail(f"{type(estimator).__name__} was never fitted (scikit-learn's check_is_fitted)") from None
+    except (TypeError, ValueError):  # check_is_fitted refuses what it does not know as an estimator
+        return
 
 
 def _restricted_joblib_load(path: Path, accepted: set[str], numpy_pickle) -> Any:
