@@ -7,7 +7,6 @@ package does not hide the others.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -15,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from . import hub
-from .deliver.record import RECORD_DIR, RECORD_FORMAT
+from .deliver.hubview import view_root
+from .deliver.record import RECORD_DIR, RECORD_FORMAT, read_record
 
 MODEL_ROOT = "usr/share/mlmodel"
 ROOT_ENV = "MLMODEL_ROOT"
@@ -102,7 +102,11 @@ def hub_problem(entry: Any) -> str | None:
     """Record data is read back from a package: the Hub id and revision are checked again before use in paths."""
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not isinstance(entry.get("revision"), str):
         return "malformed"
-    return hub.repo_id_problem(entry["id"]) or hub.revision_problem(entry["revision"])
+    problem = hub.repo_id_problem(entry["id"]) or hub.revision_problem(entry["revision"])
+    if problem is None and entry.get("view") != "/" + view_root(entry["id"]):
+        # `mlmodel path --hub` prints the view: only the one the Hub id names, never a path the record makes up
+        return f"a view other than /{view_root(entry['id'])}"
+    return problem
 
 
 def installed_models(root: Path) -> dict[str, InstalledModel]:
@@ -111,7 +115,7 @@ def installed_models(root: Path) -> dict[str, InstalledModel]:
         if path.name.endswith(BOM_SUFFIXES) or path.parent.parent.name == hub.HUB_DIR:
             continue
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            record = read_record(path)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             _warn(path, f"cannot read: {exc}")
             continue

@@ -12,8 +12,10 @@ reported as skipped, never as passed.  docs/smoke.md says what runs where.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -196,15 +198,24 @@ def _check_tensors(tensors: dict[str, Any], torch) -> None:
 
 
 def _config(path: Path) -> dict:
-    """config.json beside the weights (transformers layout), {} when absent or unreadable."""
-    config = path.parent / "config.json"
+    """config.json beside the weights (transformers layout), {} when absent or unreadable.
+
+    Only a regular file, and at most CONFIG_LIMIT bytes of it: a FIFO (or a link to /dev/zero, whose size
+    is 0) would block the test or never end.  O_NONBLOCK: opening a FIFO does not wait for a writer.
+    """
     try:
-        if config.stat().st_size <= CONFIG_LIMIT:
-            data = json.loads(config.read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        pass
-    return {}
+        fd = os.open(path.parent / "config.json", os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return {}
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return {}
+        raw = fh.read(CONFIG_LIMIT + 1)
+    try:
+        data = json.loads(raw.decode("utf-8")) if len(raw) <= CONFIG_LIMIT else {}
+    except ValueError:  # UnicodeDecodeError and json.JSONDecodeError are ValueErrors
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _positive(value: Any) -> bool:
@@ -283,6 +294,20 @@ def _accepted_callables(record: dict, entry: dict) -> set[str]:
             if a.get("file") in (in_model, entry.get("source")) and isinstance(a.get("callable"), str)}
 
 
+# The record is read back from the installed package, as hostile as the model: its accepted list admits here
+# only classes of the estimator stack, never a function (the stdlib's _osx_support._read_output calls
+# os.system and no deny entry names it) nor a class of another module (zipfile.ZipFile(path, "w") writes).
+SMOKE_CLASS_MODULES = ("sklearn", "scipy.sparse")
+
+
+def _in_stack(module: str) -> bool:
+    return any(module == m or module.startswith(m + ".") for m in SMOKE_CLASS_MODULES)
+
+
+def _estimator_class(found: Any) -> bool:
+    return isinstance(found, type) and _in_stack(getattr(found, "__module__", None) or "")
+
+
 def run_joblib(path: Path, context: dict) -> str:
     accepted = context["accepted"]
     if not accepted:
@@ -291,6 +316,7 @@ def run_joblib(path: Path, context: dict) -> str:
     np = _import("numpy", "python3-numpy")
     numpy_pickle = _import("joblib.numpy_pickle", "python3-joblib")
     estimator = _restricted_joblib_load(path, accepted, numpy_pickle)
+    _check_fitted(estimator)
     n = getattr(estimator, "n_features_in_", None)
     if not isinstance(n, int) or not hasattr(estimator, "predict"):
         return f"joblib: {type(estimator).__name__} loaded (no predict or n_features_in_ to run)"
@@ -302,6 +328,21 @@ def run_joblib(path: Path, context: dict) -> str:
         raise Fail(f"predict on 1 row gave shape {list(out.shape)}")
     _check_array("prediction", out, np)
     return f"joblib: {type(estimator).__name__}.predict on {n} feature(s) -> {list(out.shape)}, finite"
+
+
+def _check_fitted(estimator: Any) -> None:
+    """An estimator that was never fitted cannot predict: a broken model, not one to pass for lack of inputs."""
+    if not hasattr(estimator, "predict") or not hasattr(estimator, "get_params"):
+        return  # not a scikit-learn estimator: nothing to ask
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        raise Fail(f"{type(estimator).__name__} was never fitted (scikit-learn's check_is_fitted)") from None
+    except (TypeError, ValueError):  # check_is_fitted refuses what it does not know as an estimator
+        return
 
 
 def _restricted_joblib_load(path: Path, accepted: set[str], numpy_pickle) -> Any:
@@ -318,9 +359,16 @@ def _restricted_joblib_load(path: Path, accepted: set[str], numpy_pickle) -> Any
     class Unpickler(base):
         def find_class(self, module, name):
             kind, _ = classify(module, name)
-            if kind == "allowed" or (kind != "dangerous" and f"{module}.{name}" in accepted):
+            if kind == "allowed":
                 return super().find_class(module, name)
-            raise pickle.UnpicklingError(f"{module}.{name} is not accepted in the record")
+            if kind == "dangerous" or f"{module}.{name}" not in accepted:
+                raise pickle.UnpicklingError(f"{module}.{name} is not accepted in the record")
+            # the module is checked before it is imported: importing one can run code (`antigravity`)
+            found = super().find_class(module, name) if kind == "benign" or _in_stack(module) else None
+            if kind != "benign" and not _estimator_class(found):
+                raise pickle.UnpicklingError(f"{module}.{name} is accepted in the record, but the smoke test "
+                                             f"resolves only {' and '.join(SMOKE_CLASS_MODULES)} classes")
+            return found
 
         def load_build(self):
             obj, state = self.stack[-2], self.stack[-1]
@@ -416,7 +464,7 @@ def _records(root: Path, package: str) -> list:
     try:
         return installed_records(root, package)
     except (ValueError, UnicodeDecodeError) as exc:  # json.JSONDecodeError is a ValueError
-        raise SmokeError(package, f"a record under {root / 'usr/share/mlmodel'}/*/.mlmodel/ is not JSON: {exc}") from None
+        raise SmokeError(package, f"an installed record is not JSON (or no regular file): {exc}") from None
 
 
 def smoke_packages(root: Path, packages: list[str]) -> tuple[list[str], int]:

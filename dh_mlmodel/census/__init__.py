@@ -94,9 +94,29 @@ def _save_state(path: Path, packages: dict[str, Any]) -> None:
 def _current(state: dict[str, Any], entry: PackageEntry) -> dict[str, Any] | None:
     saved = state.get(entry.key())
     if (isinstance(saved, dict) and saved.get("version") == entry.version and saved.get("sha256") == entry.sha256
-            and isinstance(saved.get("row"), dict) and not saved["row"].get("error")):
+            and isinstance(saved.get("row"), dict) and not saved["row"].get("error")
+            and _is_row_of(saved["row"], entry)):
         return saved["row"]
     return None
+
+
+def _is_row_of(row: dict[str, Any], entry: PackageEntry) -> bool:
+    """ROW is one the census wrote for ENTRY: its keys, and every output renders it.
+
+    The state file is only a cache: a row of another version of the census, or one someone edited,
+    is inspected again rather than crashing the outputs (or showing what it claims for another package).
+    """
+    from . import output
+
+    if not set(error_row(entry, "", [])) <= set(row) or row.get("package") != entry.package:
+        return False
+    try:
+        output.summary([row])
+        output.csv_row(row)
+        output.to_html({"suite": "", "components": [], "mirror": "", "architecture": ""}, [dict(row, error="")])
+    except Exception:  # KeyError, TypeError, jinja's UndefinedError …: not a row these outputs can show
+        return False
+    return True
 
 
 def _entries(mirror: Mirror, suite: str, components: list[str], arch: str,

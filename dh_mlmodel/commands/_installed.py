@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..declaration import safe_field_value
 from ..installed import ROOT_ENV, InstalledModel, default_root, installed_models
 from ..model import MLModelError
 
@@ -30,3 +31,10 @@ def find_model(root: Path, name: str) -> InstalledModel:
         return by_hub[0]
     known = ", ".join(sorted(models)) or "none"
     raise NotInstalled(name, f"no installed package has this model (installed: {known})")
+
+
+def shown(line: str) -> str:
+    """A line of `list`/`show` output as one visible line: record values (licence, category, …) are read back
+    from a package, so a newline could forge another model's line and a terminal escape would reach the tty."""
+    body = line.lstrip(" ")
+    return line[:len(line) - len(body)] + safe_field_value(body)  # our own indentation kept

@@ -27,7 +27,8 @@ def environment(cache: str) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    for var, value in environment(str(hub_cache(root_of(args)))).items():
+    # absolute: a relative cache would be looked up in whatever directory each later program runs in
+    for var, value in environment(str(hub_cache(root_of(args)).absolute())).items():
         print(f"export {var}={shlex.quote(value)}")
     print("unset " + " ".join(UNSET))
     return 0

@@ -41,6 +41,25 @@ def _snapshot_files(snapshot: Path) -> list[Path]:
     return sorted(p.relative_to(snapshot) for p in snapshot.rglob("*") if p.is_symlink() or p.is_file())
 
 
+def _symlink_on_the_way(cache: Path, rel: str) -> Path | None:
+    """The first component of CACHE/REL (below CACHE itself) that is a symlink, else None."""
+    path = cache
+    for part in Path(rel).parts:
+        path = path / part
+        if path.is_symlink():
+            return path
+    return None
+
+
+def _own_dir(cache: Path, rel: str) -> Path:
+    """CACHE/REL made of real directories: a symlink on the way would send our links and refs elsewhere."""
+    link = _symlink_on_the_way(cache, rel)
+    if link is not None:
+        raise MLModelError(link, "is a symbolic link in your Hub cache; refusing to create files through it")
+    (cache / rel).mkdir(parents=True, exist_ok=True)
+    return cache / rel
+
+
 def link_model(system: Path, cache: Path, hub_id: str, revision: str) -> tuple[int, int]:
     """(linked, kept) for one model."""
     folder = hub.repo_folder(hub_id)
@@ -49,9 +68,9 @@ def link_model(system: Path, cache: Path, hub_id: str, revision: str) -> tuple[i
         raise MLModelError(snapshot, "is missing: the Hub view is not installed (or only in part)")
     mine = cache / folder
     for sub in ("blobs", "refs", f"snapshots/{revision}"):
-        (mine / sub).mkdir(parents=True, exist_ok=True)
+        _own_dir(cache, f"{folder}/{sub}")
     ref = mine / "refs" / "main"
-    if not ref.exists():
+    if not ref.exists() and not ref.is_symlink():  # a dangling link of the user's: not written through
         ref.write_text(revision, encoding="ascii")  # no newline: huggingface_hub reads the bytes as the hash
     linked = kept = 0
     for rel in _snapshot_files(snapshot):
@@ -62,7 +81,7 @@ def link_model(system: Path, cache: Path, hub_id: str, revision: str) -> tuple[i
         if dest.exists() or dest.is_symlink():
             kept += 1
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        _own_dir(cache, f"{folder}/snapshots/{revision}/{rel.parent}")
         dest.symlink_to(target)
         linked += 1
     return linked, kept
@@ -73,6 +92,8 @@ def unlink_model(system: Path, cache: Path, hub_id: str, revision: str) -> int:
     prefix = str(system / folder) + os.sep
     snap = cache / folder / "snapshots" / revision
     removed = 0
+    if _symlink_on_the_way(cache, f"{folder}/snapshots/{revision}") is not None:
+        return removed  # not a snapshot hub-link made: the user's own, left alone
     for p in sorted(snap.rglob("*"), reverse=True) if snap.is_dir() else ():
         if p.is_symlink() and os.readlink(p).startswith(prefix):
             p.unlink()
@@ -90,7 +111,7 @@ def unlink_model(system: Path, cache: Path, hub_id: str, revision: str) -> int:
 def run(args: argparse.Namespace) -> int:
     root = root_of(args)
     cache = args.cache or user_cache()
-    system = hub_cache(root)
+    system = hub_cache(root).absolute()  # the links' targets: a relative one would resolve from the link's directory
     models = [find_model(root, n) for n in args.names] if args.names else list(installed_models(root).values())
     chosen = [m for m in models if m.hub]
     for m in models:

@@ -5,7 +5,7 @@ import argparse
 import json
 
 from ..installed import installed_models
-from ._installed import add_root, root_of
+from ._installed import add_root, root_of, shown
 
 HELP = "list the models installed from packages (Hub id, packages, formats, size, licence, verdict)"
 
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(facts, indent=2, sort_keys=True))
         return 0
     for f in facts:
-        print(f"{f['name']}  {f['hub-id'] or '-'}  {','.join(f['formats']) or '-'}  {_size(f['size'])}  "
+        print(shown(f"{f['name']}  {f['hub-id'] or '-'}  {','.join(f['formats']) or '-'}  {_size(f['size'])}  "
               f"{f['license'] or '?'}  {f['category']}/{f['section'] or 'reject'} ({f['profile']})  "
-              f"{' '.join(f['packages'])}")
+              f"{' '.join(f['packages'])}"))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._installed import add_root, find_model, root_of
+from ._installed import add_root, find_model, root_of, shown
 
 HELP = "show one installed model (by name or Hub id): its facts and files"
 
@@ -26,8 +26,8 @@ def run(args: argparse.Namespace) -> int:
     for key in ("name", "hub-id", "revision", "hub-view", "path", "packages", "formats", "size", "license",
                 "category", "section", "profile"):
         value = facts[key]
-        print(f"{key}: {' '.join(value) if isinstance(value, list) else value}")
+        print(shown(f"{key}: {' '.join(value) if isinstance(value, list) else value}"))
     print("files:")
     for f in files:
-        print(f"  /{f['path']}  {f['package']}  {f['role']}  {f['format']}  {f['size']}")
+        print(shown(f"  /{f['path']}  {f['package']}  {f['role']}  {f['format']}  {f['size']}"))
     return 0

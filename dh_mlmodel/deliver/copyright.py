@@ -212,16 +212,19 @@ def _fields(chunk: str) -> dict:
         return {}
 
 
+# Our mark opens the Comment: a maintainer's comment that only mentions it ("not Managed by mlmodel
+# copyright for model X; hand-written") is a human paragraph, never rewritten or dropped.
+_FILES_MARK = re.compile(re.escape(MANAGED_MARK) + r" for model (\S+);")
+
+
 def _is_managed(chunk: str, model: str | None = None) -> bool:
     """A Files: paragraph we wrote (for MODEL, or for any model)."""
-    comment = _fields(chunk).get("Comment", "")
-    if MANAGED_MARK not in comment or LICENSE_MARK in comment:
-        return False
-    return model is None or f"for model {model};" in comment
+    found = _managed_model(chunk)
+    return found is not None and (model is None or found == model)
 
 
 def _managed_model(chunk: str) -> str | None:
-    m = re.search(r"for model (\S+);", _fields(chunk).get("Comment", "")) if _is_managed(chunk) else None
+    m = _FILES_MARK.match(_fields(chunk).get("Comment", "").lstrip())
     return m.group(1) if m else None
 
 
@@ -235,7 +238,7 @@ def _our_license(chunk: str) -> str | None:
     if not fields or "Files" in fields or "Format" in fields or "License" not in fields:
         return None
     name = fields["License"].partition("\n")[0].strip()
-    if LICENSE_MARK in fields.get("Comment", ""):
+    if fields.get("Comment", "").lstrip().startswith(LICENSE_MARK):  # opens it, as for _FILES_MARK
         return name
     normalised = chunk.replace("\r\n", "\n").strip("\n") + "\n"
     return name if normalised == license_stanza(name, None, managed=False) else None
