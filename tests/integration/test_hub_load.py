@@ -23,7 +23,7 @@ from conftest import TOP, dpkg_buildpackage, have, intree_env
 from corpus_fixture import corpus  # noqa: F401 - fixture
 from sources import finish_source, free_model_yaml, make_source, write_gguf
 
-pytestmark = [pytest.mark.corpus, pytest.mark.skipif(not have("dpkg", "dpkg-buildpackage", "setpriv", "git"),
+pytestmark = [pytest.mark.corpus, pytest.mark.skipif(not have("dpkg", "dpkg-buildpackage", "setpriv", "unshare", "git"),
                                                      reason="dpkg-dev, util-linux (setpriv) and git are needed")]
 
 ST_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -103,12 +103,30 @@ def _tree(root: Path) -> dict[str, tuple]:
     return out
 
 
+def _nobody(top: Path, *argv: str) -> list[str]:
+    """ARGV as nobody, with this test's venv bind-mounted at TOP/venv (see _nobody_python): the checkout's venv
+    may sit below a directory nobody cannot enter (/root is 0700 on a fresh Debian), and a bind mount in a
+    private mount namespace shows it to nobody without a copy and without changing the checkout's modes."""
+    mnt = top / "venv"
+    mnt.mkdir(exist_ok=True)
+    # Private propagation, so the bind never shows outside; made inside, since unshare's own --propagation
+    # fails in a chroot whose / is no mount point.
+    return ["unshare", "--mount", "--propagation", "unchanged", "sh", "-ec",
+            'mount --make-rprivate / 2>/dev/null || true; mount --bind "$0" "$1"; shift; '
+            'exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"',
+            sys.prefix, str(mnt), *argv]
+
+
+def _nobody_python(top: Path) -> str:
+    """This interpreter, as seen through the bind mount of _nobody."""
+    return str(top / "venv" / Path(sys.executable).relative_to(sys.prefix))
+
+
 def _as_nobody(top: Path, script: str, home: Path) -> subprocess.CompletedProcess:
     """Run a shell SCRIPT as nobody, with a clean environment and HOME in the temporary directory."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "PYTHONPATH": str(top / "lib"),
-           "PY": sys.executable, "TOKENIZERS_PARALLELISM": "false"}
-    proc = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "sh", "-ec", script],
-                          env=env, capture_output=True, text=True, cwd=home)
+           "PY": _nobody_python(top), "TOKENIZERS_PARALLELISM": "false"}
+    proc = subprocess.run(_nobody(top, "sh", "-ec", script), env=env, capture_output=True, text=True, cwd=home)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
 
@@ -121,8 +139,7 @@ def _home(top: Path, name: str) -> Path:
 
 
 def _can_run_as_nobody(top: Path) -> None:
-    proc = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable, "-c",
-                           "import sentence_transformers, transformers, huggingface_hub"],
+    proc = subprocess.run(_nobody(top, _nobody_python(top), "-c", "import sentence_transformers, transformers, huggingface_hub"),
                           capture_output=True, text=True, cwd="/")
     if proc.returncode:
         pytest.fail(f"nobody cannot run {sys.executable} with sentence-transformers, transformers and huggingface_hub "
