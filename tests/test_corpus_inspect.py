@@ -27,7 +27,8 @@ COMMON = (
     ("*.dist-info/LICENSE*", "text", "license"), ("*.dist-info/licenses/*", "text", "license"),
     ("*.dist-info/NOTICE", "text", "license"), ("*.dist-info/*.txt", "text", "docs"),
     ("*.dist-info/*", "text", "other"), ("*.control", "text", "other"), ("*/copyright", "text", "other"),
-    ("*/changelog*.gz", "other", "docs"), ("*/__init__.py", None, "code"), ("*.py", "text", "code"),
+    ("*/changelog*.gz", "compressed", "docs"),  # gzip around text (formats/compressed.py)
+    ("*/__init__.py", None, "code"), ("*.py", "text", "code"),
 )
 
 EXPECTED: dict[str, tuple[tuple[str, str | None, str], ...]] = {
