@@ -115,4 +115,5 @@ def test_torch_persistent_ids_are_read_as_torch_reads_them():
     """A persistent id that is no ('storage', …) tuple fails the load, as torch's persistent_load
     asserts; it is no call of anything (the '?' calls of the first explore rerun)."""
     (seen,) = oracle.record([("torch", samples.torch_zip(b"\x80\x02Pabc\n."))])
-    assert seen.calls == () and "tuple" in (seen.error or "")
+    # torch 2's own persistent_load asserts without a message, ours (torch 1.x) says why.
+    assert seen.calls == () and (seen.error or "").startswith("AssertionError")
