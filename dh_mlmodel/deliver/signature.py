@@ -87,13 +87,13 @@ def _fail(where: str, reason: str) -> SignatureError:
     return SignatureError(where, reason)
 
 
-def _b64(text: Any, where: str, what: str) -> bytes:
+def _b64(text: Any, where: str, what: str, fail=_fail) -> bytes:
     if not isinstance(text, str):
-        raise _fail(where, f"{what} is not a base64 string")
+        raise fail(where, f"{what} is not a base64 string")
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise _fail(where, f"{what} is not valid base64") from None
+        raise fail(where, f"{what} is not valid base64") from None
 
 
 def read_json_bounded(path: Path, limit: int, where: str, what: str, fail=_fail) -> Any:

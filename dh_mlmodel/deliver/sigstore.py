@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .signature import SignatureError, read_json_bounded
+from .signature import _b64 as signature_b64
 
 MAX_TRUST_BYTES = 4 * 1024 * 1024
 OID_ISSUER_V1 = "1.3.6.1.4.1.57264.1.1"  # raw bytes of the issuer URL
@@ -74,12 +75,7 @@ class TrustRoot:
 
 
 def _b64(text: Any, where: str, what: str) -> bytes:
-    if not isinstance(text, str):
-        raise _fail(where, f"{what} is not a base64 string")
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise _fail(where, f"{what} is not valid base64") from None
+    return signature_b64(text, where, what, fail=_fail)
 
 
 def _time(text: Any, where: str) -> datetime.datetime | None:

@@ -22,7 +22,7 @@ from typing import BinaryIO
 from ..model import Finding
 from . import allowlist
 from .pickle_scan import TORCH_OPCODES, Budget, PickleScan, scan_pickle
-from .streams import CFileView, Decompressed, FileWindow, Lz4Frame, Stream, StreamError, decompressor_for
+from .streams import CFileView, Decompressed, FileWindow, Lz4Frame, Stream, StreamError, decompressor_for, skip_by_reading
 
 MAX_DEPTH = 4  # containers inside containers
 MEMBER_COST = 200  # opcode units charged per zip member opened (pickle_scan.MAX_OPS)
@@ -507,13 +507,7 @@ class _Skippable:
             raise StreamError(f"corrupt lz4 frame: {exc}") from None
 
     def skip(self, n: int) -> int:
-        got = 0
-        while got < n:
-            piece = self.read(min(1 << 20, n - got))
-            if not piece:
-                break
-            got += len(piece)
-        return got
+        return skip_by_reading(self.read, n)
 
 
 def _decompressed(stream: Stream, kind: str, ctx: Ctx) -> Stream:

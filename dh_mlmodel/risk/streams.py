@@ -30,6 +30,17 @@ class LineTooLong(StreamError):
         self.head = head
 
 
+def skip_by_reading(read, n: int, chunk: int = 1 << 20) -> int:
+    """Skip n bytes of a stream that can only be read forward; the bytes skipped (fewer at its end)."""
+    got = 0
+    while got < n:
+        piece = read(min(chunk, n - got))
+        if not piece:
+            break
+        got += len(piece)
+    return got
+
+
 class FileWindow:
     """`length` bytes of an open binary file starting at `start` (None: to EOF)."""
 
@@ -123,13 +134,7 @@ class Decompressed:
         return piece
 
     def skip(self, n: int) -> int:
-        got = 0
-        while got < n:
-            piece = self.read(min(CHUNK * 16, n - got))
-            if not piece:
-                break
-            got += len(piece)
-        return got
+        return skip_by_reading(self.read, n, CHUNK * 16)
 
 
 def decompressor_for(kind: str):
@@ -210,13 +215,7 @@ class Lz4Frame:
         return piece
 
     def skip(self, n: int) -> int:
-        got = 0
-        while got < n:
-            piece = self.read(min(1 << 20, n - got))
-            if not piece:
-                break
-            got += len(piece)
-        return got
+        return skip_by_reading(self.read, n)
 
 
 def _lz4_block(src: bytes, window: bytes) -> bytes:
